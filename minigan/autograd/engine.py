@@ -1,0 +1,212 @@
+"""Reverse mode: walk the graph from the outputs back to the inputs, applying the chain rule.
+
+The graph is made of ``Function`` nodes; a Tensor made by an operation points to its node
+(``t.grad_fn``), and each node keeps the Tensors it was called with (``node.inputs``). Backward
+visits the nodes in reverse topological order, so a node runs only after every node that used
+its output has passed its share of the gradient back: that share is summed (the multivariate
+chain rule) and handed to the node's ``backward``.
+
+Two entry points share one walk:
+
+- ``backward(tensors, grad_tensors)`` accumulates into the ``.grad`` of the leaves, like
+  ``loss.backward()`` in PyTorch;
+- ``grad(outputs, inputs)`` returns the gradients with respect to ``inputs`` and touches no
+  ``.grad``; with ``create_graph=True`` the gradients are themselves differentiable.
+"""
+
+from . import grad_mode
+from .function import GraphFreedError
+
+
+def _as_tuple(x):
+    return tuple(x) if isinstance(x, (tuple, list)) else (x,)
+
+
+def _topological_order(roots):
+    """Nodes reachable from ``roots``, each listed before the nodes that produced its inputs."""
+    from ..tensor import Tensor
+
+    order, visited = [], set()
+    stack = [(r.grad_fn, False) for r in roots if r.grad_fn is not None]
+    while stack:
+        node, inputs_done = stack.pop()
+        if inputs_done:
+            order.append(node)
+            continue
+        if node in visited:
+            continue
+        visited.add(node)
+        node._check_not_freed()
+        stack.append((node, True))
+        for t in node.inputs:
+            if isinstance(t, Tensor) and t.grad_fn is not None and t.grad_fn not in visited:
+                stack.append((t.grad_fn, False))
+    order.reverse()
+    return order
+
+
+def _nodes_leading_to(order, targets):
+    """Keep only the nodes through which a gradient can reach one of ``targets``."""
+    from ..tensor import Tensor
+
+    target_leaves = {id(t) for t in targets if t.grad_fn is None}
+    target_nodes = {t.grad_fn for t in targets if t.grad_fn is not None}
+    needed = set()
+    for node in reversed(order):  # producers first
+        for t in node.inputs:
+            if isinstance(t, Tensor) and (id(t) in target_leaves or t.grad_fn in target_nodes
+                                          or t.grad_fn in needed):
+                needed.add(node)
+                break
+    return [node for node in order if node in needed]
+
+
+def _check_gradient(node, i, inp, g):
+    from ..tensor import Tensor
+
+    if not isinstance(g, Tensor):
+        raise TypeError(
+            f"{type(node).__name__}.backward returned a {type(g).__name__} for argument {i}; "
+            "it must return a Tensor (built with Tensor operations, so that it is differentiable)"
+            " or None")
+    if g.shape != inp.shape:
+        raise ValueError(
+            f"{type(node).__name__}.backward returned a gradient of shape {g.shape} for argument "
+            f"{i}, whose shape is {inp.shape}: a gradient has the shape of what it is the "
+            "gradient of")
+
+
+def _execute(roots, root_grads, retain_graph, create_graph, targets=None):
+    """The backward walk. Returns (gradients of leaves by id, gradients of nodes' outputs)."""
+    order = _topological_order(roots)
+    if targets is not None:
+        order = _nodes_leading_to(order, targets)
+
+    node_grads = {}  # node -> summed gradient of its output
+    leaf_grads = {}  # id(leaf) -> [leaf, summed gradient]
+    reached = {}  # node -> gradient of its output when it ran (grad() reads its targets here)
+
+    def accumulate(t, g):
+        if t.grad_fn is not None:
+            old = node_grads.get(t.grad_fn)
+            node_grads[t.grad_fn] = g if old is None else old + g
+        elif t.requires_grad:
+            entry = leaf_grads.get(id(t))
+            if entry is None:
+                leaf_grads[id(t)] = [t, g]
+            else:
+                entry[1] = entry[1] + g
+
+    with grad_mode.set_grad_enabled(create_graph):
+        for r, g in zip(roots, root_grads):
+            accumulate(r, g)
+        for node in order:
+            g = node_grads.pop(node, None)
+            if g is None:
+                continue
+            reached[node] = g
+            node._check_not_freed()
+            grads = _as_tuple(node.backward(node, g))
+            if len(grads) != len(node.inputs):
+                raise ValueError(
+                    f"{type(node).__name__}.backward returned {len(grads)} gradients, but forward "
+                    f"took {len(node.inputs)} arguments: return one per argument (None for those "
+                    "that need none)")
+            for i, (inp, gi) in enumerate(zip(node.inputs, grads)):
+                if gi is None or not node.needs_input_grad[i]:
+                    continue
+                _check_gradient(node, i, inp, gi)
+                accumulate(inp, gi)
+            if not retain_graph:
+                node.release()
+    reached.update(node_grads)  # targets whose own node was not needed keep their gradient here
+    return leaf_grads, reached
+
+
+def _root_gradients(outputs, grad_outputs, caller):
+    from ..tensor import Tensor
+
+    if grad_outputs is None:
+        grad_outputs = (None,) * len(outputs)
+    grad_outputs = _as_tuple(grad_outputs)
+    if len(grad_outputs) != len(outputs):
+        raise ValueError(f"{caller}: got {len(outputs)} outputs but {len(grad_outputs)} "
+                         "gradients for them")
+    grads = []
+    for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
+        if not isinstance(out, Tensor):
+            raise TypeError(f"{caller}: output {i} must be a Tensor, got {type(out).__name__}")
+        if not out.requires_grad:
+            raise RuntimeError(
+                f"{caller}: output {i} does not require grad: nothing it was computed from has "
+                "requires_grad=True (or it was computed under no_grad)")
+        if g is None:
+            if out.data.size != 1:
+                raise RuntimeError(
+                    f"{caller}: output {i} has shape {out.shape}; a gradient for it can be "
+                    "implicit only for a scalar: pass the gradient of the loss with respect to it "
+                    "(a Tensor of that shape)")
+            g = Tensor._from_op(out.xp.ones_like(out.data), None)
+        else:
+            g = g if isinstance(g, Tensor) else Tensor(g, dtype=out.dtype, device=out.device)
+            if g.shape != out.shape:
+                raise ValueError(f"{caller}: the gradient for output {i} has shape {g.shape} but "
+                                 f"the output has shape {out.shape}")
+        grads.append(g)
+    return grads
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False):
+    """Accumulate d(tensors)/d(leaf) into ``leaf.grad`` for every leaf that requires grad.
+
+    Gradients *accumulate*, as in PyTorch: call ``zero_grad()`` (or set ``.grad = None``)
+    between steps. ``retain_graph`` keeps the graph for another backward through it; it
+    defaults to ``create_graph``.
+    """
+    tensors = _as_tuple(tensors)
+    if retain_graph is None:
+        retain_graph = create_graph
+    roots = _root_gradients(tensors, grad_tensors, "backward()")
+    leaf_grads, reached = _execute(tensors, roots, retain_graph, create_graph)
+    with grad_mode.set_grad_enabled(create_graph):
+        for t, g in leaf_grads.values():
+            t.grad = g if t.grad is None else t.grad + g
+        for node, g in reached.items():
+            kept = node._retained() if node._retained is not None else None
+            if kept is not None:
+                kept.grad = g if kept.grad is None else kept.grad + g
+
+
+def grad(outputs, inputs, grad_outputs=None, create_graph=False, retain_graph=None,
+         allow_unused=False):
+    """Return d(outputs)/d(inputs) as a tuple of Tensors, one per input; no ``.grad`` changes.
+
+    ``outputs`` is a Tensor or a sequence of them; for a non-scalar output pass
+    ``grad_outputs``, the vector in the vector-Jacobian product. With ``create_graph=True`` the
+    result is differentiable (``grad`` of ``grad`` gives second derivatives). An input that the
+    outputs do not depend on raises unless ``allow_unused=True``, which returns ``None`` for it.
+    """
+    from ..tensor import Tensor
+
+    outputs = _as_tuple(outputs)
+    inputs = _as_tuple(inputs)
+    for i, t in enumerate(inputs):
+        if not isinstance(t, Tensor) or not t.requires_grad:
+            raise ValueError(f"grad(): input {i} must be a Tensor with requires_grad=True")
+    if retain_graph is None:
+        retain_graph = create_graph
+    roots = _root_gradients(outputs, grad_outputs, "grad()")
+    leaf_grads, reached = _execute(outputs, roots, retain_graph, create_graph, targets=inputs)
+    result = []
+    for i, t in enumerate(inputs):
+        g = (leaf_grads.get(id(t), (None, None))[1] if t.grad_fn is None
+             else reached.get(t.grad_fn))
+        if g is None and not allow_unused:
+            raise RuntimeError(
+                f"grad(): input {i} was not used to compute the outputs; pass allow_unused=True "
+                "to get None for it")
+        result.append(g)
+    return tuple(result)
+
+
+__all__ = ["backward", "grad", "GraphFreedError"]

@@ -1,0 +1,135 @@
+"""``Function``: one differentiable operation, its forward and its backward side by side.
+
+Every operation in minigan (``add``, ``exp``, ``matmul``, ``conv2d``...) is a subclass with two
+static methods, and learners define new operations the same way::
+
+    class Cube(Function):
+        @staticmethod
+        def forward(ctx, x):                # x: an array (NumPy or CuPy)
+            return x ** 3
+
+        @staticmethod
+        def backward(ctx, grad_output):     # grad_output: a Tensor, dL/dy
+            (x,) = ctx.inputs               # the Tensors forward was called with
+            return grad_output * 3 * x ** 2 # dL/dx, written with Tensor operations
+
+    y = Cube.apply(x)
+
+``forward`` works on raw arrays, so it is as fast as the array library. ``backward`` works on
+Tensors, so the gradient it returns is itself a function in the graph: ``minigan.grad(...,
+create_graph=True)`` can differentiate it again (second derivatives, gradient penalties).
+When no second derivative is wanted the engine runs backward under ``no_grad`` and the Tensor
+operations cost what the array operations cost.
+
+What backward may read from ``ctx``:
+
+- ``ctx.inputs``: the arguments forward was called with, Tensors as Tensors (differentiable).
+- ``ctx.output``: the output, as a Tensor attached to this node (differentiable).
+- ``ctx.saved_tensors``: arrays saved with ``ctx.save_for_backward(...)``, as *constant*
+  Tensors; use it for values whose derivative is zero or not needed (masks, indices).
+- ``ctx.needs_input_grad``: one bool per argument; return ``None`` where it is False.
+- any attribute forward set on ``ctx`` (shapes, axes, flags).
+
+An instance of the class is the graph's node: ``y.grad_fn`` is the ``Cube`` that made ``y``.
+"""
+
+import numpy as np
+
+from .. import backend
+from . import grad_mode
+
+
+class GraphFreedError(RuntimeError):
+    """Backward reached a node whose graph an earlier backward pass already freed."""
+
+
+class Function:
+    """Base class of differentiable operations; see the module docstring for the contract."""
+
+    _retained = None  # weak reference to a non-leaf Tensor whose ``.grad`` should be kept
+
+    @staticmethod
+    def forward(ctx, *args):
+        """Compute the output array from input arrays (and any non-Tensor arguments)."""
+        raise NotImplementedError(
+            "a Function subclass must define forward(ctx, *args) returning an array")
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        """Return the gradient of the loss for each argument of forward, given dL/d(output)."""
+        raise NotImplementedError(
+            "a Function subclass must define backward(ctx, grad_output) returning gradients")
+
+    @classmethod
+    def apply(cls, *args):
+        """Run forward on the arrays inside ``args`` and, if any input requires a gradient
+        (and grad mode is on), record this call as a node of the graph."""
+        from ..tensor import Tensor  # the Tensor module imports this one first
+
+        ctx = cls()
+        arrays = []
+        requires_grad = False
+        device = None
+        for i, a in enumerate(args):
+            if isinstance(a, Tensor):
+                requires_grad = requires_grad or a.requires_grad
+                a = a.data
+            elif isinstance(a, np.generic):
+                a = a.item()  # NumPy scalars act as Python numbers: they must not change the dtype
+            if backend.is_array(a):
+                where = backend.device_of(a)
+                if device is None:
+                    device = where
+                elif where != device:
+                    raise backend.DeviceError(
+                        f"{cls.__name__}: argument {i} is on '{where}' but an earlier one is on "
+                        f"'{device}'; move them to one device with .to(device) first")
+            arrays.append(a)
+        ctx.xp = backend.array_module(device) if device == "cuda" else np
+        ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
+
+        out = cls.forward(ctx, *arrays)
+        if not backend.is_array(out):
+            out = ctx.xp.asarray(out)  # reductions may hand back NumPy scalars
+        if requires_grad and grad_mode._enabled:
+            ctx.inputs = args
+            ctx._output_data = out
+            return Tensor._from_op(out, ctx)
+        return Tensor._from_op(out, None)
+
+    # -- what backward reads -------------------------------------------------------------
+    def save_for_backward(self, *arrays):
+        """Keep arrays (or None) that backward will need as constants."""
+        self._saved = arrays
+
+    @property
+    def saved_tensors(self):
+        """The saved arrays as constant Tensors (no gradient flows into them)."""
+        from ..tensor import Tensor
+        self._check_not_freed()
+        return tuple(None if a is None else Tensor._from_op(a, None)
+                     for a in getattr(self, "_saved", ()))
+
+    @property
+    def output(self):
+        """The output of forward as a Tensor attached to this node (so it is differentiable)."""
+        from ..tensor import Tensor
+        self._check_not_freed()
+        return Tensor._from_op(self._output_data, self)
+
+    # -- life cycle ----------------------------------------------------------------------
+    def release(self):
+        """Drop the inputs, output and saved arrays once backward has used them."""
+        self.inputs = None
+        self._output_data = None
+        self._saved = None
+
+    def _check_not_freed(self):
+        if getattr(self, "inputs", None) is None:
+            raise GraphFreedError(
+                f"trying to backward through {type(self).__name__} a second time, but its saved "
+                "values were freed by the first backward(); pass retain_graph=True to the first "
+                "backward() or grad() call if you need to go through the graph twice")
+
+    def __repr__(self):
+        return f"<{type(self).__name__}>"

@@ -1,0 +1,52 @@
+"""The differentiable operations, under PyTorch's names: ``import minigan.functional as F``.
+
+Each family lives in its own module, with each operation's forward and backward side by side:
+arithmetic, pointwise (exp, log, activations...), reduction, shape, linalg and loss.
+"""
+
+from .arithmetic import add, div, mul, neg, pow, sub
+from .linalg import matmul
+from .loss import cross_entropy
+from .pointwise import (
+                        abs,
+                        clamp,
+                        exp,
+                        leaky_relu,
+                        log,
+                        log_sigmoid,
+                        maximum,
+                        minimum,
+                        relu,
+                        sigmoid,
+                        softplus,
+                        sqrt,
+                        tanh,
+                        where,
+)
+from .reduction import log_softmax, logsumexp, max, mean, min, softmax, sum, var
+from .shape import (
+                        broadcast_to,
+                        cat,
+                        concatenate,
+                        flatten,
+                        index,
+                        pad,
+                        permute,
+                        reshape,
+                        squeeze,
+                        stack,
+                        sum_to,
+                        to,
+                        transpose,
+                        unsqueeze,
+)
+
+__all__ = [
+    "add", "sub", "mul", "div", "neg", "pow",
+    "exp", "log", "sqrt", "abs", "tanh", "sigmoid", "softplus", "log_sigmoid", "relu",
+    "leaky_relu", "clamp", "maximum", "minimum", "where",
+    "sum", "mean", "var", "max", "min", "logsumexp", "log_softmax", "softmax",
+    "reshape", "permute", "transpose", "flatten", "unsqueeze", "squeeze", "broadcast_to",
+    "sum_to", "index", "cat", "concatenate", "stack", "pad", "to",
+    "matmul", "cross_entropy",
+]

@@ -1,0 +1,48 @@
+"""Matrix products.
+
+For C = A @ B (batched over leading dimensions, which broadcast):
+    dL/dA = dL/dC @ B^T    and    dL/dB = A^T @ dL/dC,
+each summed over the batch dimensions that broadcasting added.
+"""
+
+from ..autograd.function import Function
+from .shape import squeeze, sum_to, transpose, unsqueeze
+
+
+class MatMul(Function):
+    """C = A @ B for A (..., n, k) and B (..., k, m)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a @ b
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.inputs
+        need_a, need_b = ctx.needs_input_grad
+        return (sum_to(matmul(g, transpose(b, -1, -2)), a.shape) if need_a else None,
+                sum_to(matmul(transpose(a, -1, -2), g), b.shape) if need_b else None)
+
+
+def matmul(a, b):
+    """The matrix product with NumPy/PyTorch semantics.
+
+    Shapes: (n, k) @ (k, m) -> (n, m); leading batch dimensions broadcast; a 1-D left operand
+    is a row vector and a 1-D right operand a column vector, whose added dimension is removed
+    from the result (so vector @ vector is a scalar).
+    """
+    from ..tensor import Tensor
+
+    a = a if isinstance(a, Tensor) else Tensor(a)
+    b = b if isinstance(b, Tensor) else Tensor(b)
+    if a.ndim == 0 or b.ndim == 0:
+        raise ValueError(f"matmul: both operands need at least one dimension, got shapes "
+                         f"{a.shape} and {b.shape}")
+    if a.shape[-1] != b.shape[-2 if b.ndim > 1 else 0]:
+        raise ValueError(f"matmul: shapes {a.shape} and {b.shape} do not fit: the last dimension "
+                         "of the first must equal the second-to-last of the second")
+    if a.ndim == 1:
+        return squeeze(matmul(unsqueeze(a, 0), b), -2 if b.ndim > 1 else -1)
+    if b.ndim == 1:
+        return squeeze(matmul(a, unsqueeze(b, -1)), -1)
+    return MatMul.apply(a, b)

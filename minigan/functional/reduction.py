@@ -1,0 +1,143 @@
+"""Reductions over dimensions: sum, mean, var, max/min, logsumexp, softmax and log_softmax.
+
+``dim`` is an int, a tuple of ints, or None for all dimensions; ``keepdim`` keeps the reduced
+dimensions with size 1 (names as in PyTorch). Backward puts the reduced dimensions back
+(``_expand``) and broadcasts: every input element contributed to its sum with weight 1.
+"""
+
+import math
+
+from ..autograd.function import Function
+from .shape import _normalize_dim, broadcast_to, reshape
+
+
+def _dims(dim, ndim):
+    """``dim`` as a sorted tuple of non-negative axes (all axes for None)."""
+    if dim is None:
+        return tuple(range(ndim))
+    dims = dim if isinstance(dim, (tuple, list)) else (dim,)
+    dims = tuple(sorted({_normalize_dim(d, ndim) for d in dims}))
+    return dims
+
+
+def _expand(g, x_shape, dims, keepdim):
+    """Broadcast a reduced gradient back to ``x_shape`` (reinserting the size-1 dims first)."""
+    if not keepdim:
+        g = reshape(g, tuple(1 if i in dims else n for i, n in enumerate(x_shape)))
+    return broadcast_to(g, x_shape)
+
+
+class Sum(Function):
+    """y = sum of x over dims;  dy/dx = 1 for every element."""
+
+    @staticmethod
+    def forward(ctx, x, dims, keepdim):
+        return x.sum(axis=dims, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, dims, keepdim = ctx.inputs
+        return _expand(g, x.shape, dims, keepdim), None, None
+
+
+class Extremum(Function):
+    """y = max (or min) of x over dims; the gradient goes to the elements equal to y, split
+    evenly among ties (like ``torch.amax``)."""
+
+    @staticmethod
+    def forward(ctx, x, dims, keepdim, largest):
+        y = x.max(axis=dims, keepdims=True) if largest else x.min(axis=dims, keepdims=True)
+        hits = (x == y).astype(x.dtype)
+        ctx.save_for_backward(hits / hits.sum(axis=dims, keepdims=True))
+        return y if keepdim else y.reshape([n for i, n in enumerate(x.shape) if i not in dims])
+
+    @staticmethod
+    def backward(ctx, g):
+        x, dims, keepdim, _ = ctx.inputs
+        (share,) = ctx.saved_tensors
+        return _expand(g, x.shape, dims, keepdim) * share, None, None, None
+
+
+class LogSoftmax(Function):
+    """y_i = x_i - log sum_j e^(x_j);  dL/dx = g - softmax(x) * sum(g)."""
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        shifted = x - x.max(axis=dim, keepdims=True)  # the largest exponent is e^0: no overflow
+        return shifted - ctx.xp.log(ctx.xp.exp(shifted).sum(axis=dim, keepdims=True))
+
+    @staticmethod
+    def backward(ctx, g):
+        _, dim = ctx.inputs
+        from .pointwise import exp
+        return g - exp(ctx.output) * sum(g, dim, keepdim=True), None
+
+
+class Softmax(Function):
+    """y_i = e^(x_i) / sum_j e^(x_j);  dL/dx = y * (g - sum(g * y))."""
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        e = ctx.xp.exp(x - x.max(axis=dim, keepdims=True))
+        return e / e.sum(axis=dim, keepdims=True)
+
+    @staticmethod
+    def backward(ctx, g):
+        _, dim = ctx.inputs
+        y = ctx.output
+        return y * (g - sum(g * y, dim, keepdim=True)), None
+
+
+def sum(x, dim=None, keepdim=False):
+    """Sum over ``dim`` (all dimensions by default)."""
+    return Sum.apply(x, _dims(dim, x.ndim), keepdim)
+
+
+def mean(x, dim=None, keepdim=False):
+    """Average over ``dim``: the sum divided by the number of elements summed."""
+    dims = _dims(dim, x.ndim)
+    count = math.prod(x.shape[d] for d in dims)
+    return Sum.apply(x, dims, keepdim) / count
+
+
+def var(x, dim=None, keepdim=False, correction=1):
+    """Variance over ``dim``: sum((x - mean)^2) / (n - correction).
+
+    ``correction=1`` (the default, as in PyTorch) is the unbiased estimator; batch norm uses 0.
+    """
+    dims = _dims(dim, x.ndim)
+    count = math.prod(x.shape[d] for d in dims)
+    if count - correction <= 0:
+        raise ValueError(f"var: {count} elements with correction={correction} leave no degrees of "
+                         "freedom")
+    centred = x - mean(x, dims, keepdim=True)
+    return Sum.apply(centred * centred, dims, keepdim) / (count - correction)
+
+
+def max(x, dim=None, keepdim=False):
+    """Largest value over ``dim`` (values only; ties share the gradient)."""
+    return Extremum.apply(x, _dims(dim, x.ndim), keepdim, True)
+
+
+def min(x, dim=None, keepdim=False):
+    """Smallest value over ``dim`` (values only; ties share the gradient)."""
+    return Extremum.apply(x, _dims(dim, x.ndim), keepdim, False)
+
+
+def logsumexp(x, dim, keepdim=False):
+    """log(sum(exp(x))) over ``dim``, shifted by the max so that nothing overflows."""
+    dims = _dims(dim, x.ndim)
+    m = max(x, dims, keepdim=True).detach()  # a constant shift: it cancels in the gradient
+    from .pointwise import exp, log
+    out = log(Sum.apply(exp(x - m), dims, True)) + m
+    return out if keepdim else reshape(out, [n for i, n in enumerate(x.shape) if i not in dims])
+
+
+def log_softmax(x, dim):
+    """log(softmax(x)) along ``dim``, computed as x - logsumexp(x) (no log of zero)."""
+    return LogSoftmax.apply(x, _normalize_dim(dim, x.ndim))
+
+
+def softmax(x, dim):
+    """e^x normalised to sum to 1 along ``dim``."""
+    return Softmax.apply(x, _normalize_dim(dim, x.ndim))

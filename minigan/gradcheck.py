@@ -1,0 +1,190 @@
+"""Numerical gradient checks: is the backward of an operation the derivative of its forward?
+
+For a function f of inputs x, the central difference
+
+    (f(x + eps e_j) - f(x - eps e_j)) / (2 eps)  =  df/dx_j + O(eps^2)
+
+estimates one column of the Jacobian; backward gives its rows (one vector-Jacobian product per
+output element). ``gradcheck`` compares the two Jacobians element by element, in float64: in
+float32 the rounding error of f, about 1e-7 * |f| / eps, would swamp the O(eps^2) truncation
+error for any useful eps.
+
+For inputs too large to perturb one element at a time, ``mode="random"`` compares the numbers
+u . J v for random directions u (over the outputs) and v (over one input at a time): one backward
+and two forward passes per direction instead of a pass per element.
+
+``gradgradcheck`` checks second derivatives by gradchecking the backward pass itself.
+"""
+
+import numpy as np
+
+from . import backend
+from .autograd import engine
+from .tensor import Tensor
+
+
+class GradcheckError(AssertionError):
+    """An analytic gradient disagreed with its finite-difference estimate."""
+
+
+def _as_outputs(value):
+    outputs = value if isinstance(value, (tuple, list)) else (value,)
+    for k, out in enumerate(outputs):
+        if not isinstance(out, Tensor):
+            raise TypeError(f"gradcheck: fn must return a Tensor or a tuple of Tensors; output {k}"
+                            f" is a {type(out).__name__}")
+    return tuple(outputs)
+
+
+def _checked_inputs(inputs):
+    checked = []
+    for i, t in enumerate(inputs):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"gradcheck: input {i} must be a Tensor, got {type(t).__name__}")
+        if t.requires_grad and t.dtype != np.float64:
+            raise TypeError(
+                f"gradcheck: input {i} is {t.dtype}; gradient checks need float64 inputs "
+                "(in float32, rounding error swamps the finite differences)")
+        if t.requires_grad:
+            checked.append(i)
+    if not checked:
+        raise ValueError("gradcheck: no input has requires_grad=True, so there is nothing to check")
+    return checked
+
+
+def _flat_outputs(fn, inputs):
+    """f(inputs) as one flat float64 array. Not under no_grad: fn may itself take gradients."""
+    outs = _as_outputs(fn(*inputs))
+    xp = outs[0].xp
+    return xp.concatenate([o.data.astype(np.float64).ravel() for o in outs])
+
+
+def _vjp(fn, inputs, checked, cotangents):
+    """The gradients of sum_k <cotangent_k, output_k> with respect to the checked inputs."""
+    outs = _as_outputs(fn(*inputs))
+    live = [(o, c) for o, c in zip(outs, cotangents) if o.requires_grad]
+    wrt = [inputs[i] for i in checked]
+    if not live:
+        return [None] * len(wrt)
+    grads = engine.grad([o for o, _ in live], wrt, [c for _, c in live], allow_unused=True)
+    return [None if g is None else g.data for g in grads]
+
+
+def _fail(kind, i, where, analytic, numeric, atol, rtol):
+    raise GradcheckError(
+        f"gradcheck failed ({kind}) for input {i} at {where}: analytic {analytic:.10g}, numerical "
+        f"{numeric:.10g} (difference {abs(analytic - numeric):.3g} > atol {atol:g} + rtol {rtol:g}"
+        f" * |numerical|). The backward of the operation does not match its forward.")
+
+
+def _full_check(fn, inputs, checked, eps, atol, rtol):
+    """Compare the whole Jacobian, element by element."""
+    out_shapes = [o.shape for o in _as_outputs(fn(*inputs))]
+    out_sizes = [int(np.prod(s)) for s in out_shapes]
+    n_out = sum(out_sizes)
+    xp = inputs[checked[0]].xp
+
+    # Analytic: row k of the Jacobian is the gradient of output element k.
+    analytic = {i: xp.zeros((n_out, inputs[i].data.size)) for i in checked}
+    pieces = np.split(np.arange(n_out), np.cumsum(out_sizes)[:-1])
+    for k in range(n_out):
+        unit = xp.zeros(n_out)
+        unit[k] = 1.0
+        cotangents = [Tensor(unit[p].reshape(s)) for p, s in zip(pieces, out_shapes)]
+        for i, g in zip(checked, _vjp(fn, inputs, checked, cotangents)):
+            if g is not None:
+                analytic[i][k] = g.ravel()
+
+    # Numerical: column j of the Jacobian from a central difference in input element j.
+    for i in checked:
+        x = inputs[i].data
+        for j in range(x.size):
+            idx = np.unravel_index(j, x.shape)
+            old = x[idx].item()
+            x[idx] = old + eps
+            plus = _flat_outputs(fn, inputs)
+            x[idx] = old - eps
+            minus = _flat_outputs(fn, inputs)
+            x[idx] = old
+            column = (plus - minus) / (2 * eps)
+            bad = xp.abs(analytic[i][:, j] - column) > atol + rtol * xp.abs(column)
+            if bool(bad.any()):
+                k = int(xp.argmax(bad))
+                _fail(f"d output[{k}] / d input[{i}]", i, f"element {tuple(int(v) for v in idx)}",
+                      float(analytic[i][k, j]), float(column[k]), atol, rtol)
+
+
+def _random_check(fn, inputs, checked, eps, atol, rtol, n_directions, seed):
+    """Compare u . J v with its central difference for random u, v, one input at a time."""
+    rng = np.random.default_rng(seed)
+    outs = _as_outputs(fn(*inputs))
+    xp = outs[0].xp
+    for d in range(n_directions):
+        us = [Tensor(xp.asarray(rng.standard_normal(o.shape))) for o in outs]
+        grads = _vjp(fn, inputs, checked, us)
+        u_flat = xp.concatenate([u.data.ravel() for u in us])
+        for i, g in zip(checked, grads):
+            x = inputs[i].data
+            v = xp.asarray(rng.standard_normal(x.shape))
+            analytic = 0.0 if g is None else float((g * v).sum())
+            original = x.copy()
+            x[...] = original + eps * v
+            plus = _flat_outputs(fn, inputs)
+            x[...] = original - eps * v
+            minus = _flat_outputs(fn, inputs)
+            x[...] = original
+            numeric = float(u_flat @ (plus - minus)) / (2 * eps)
+            if abs(analytic - numeric) > atol + rtol * abs(numeric):
+                _fail("u . J v", i, f"random direction {d}", analytic, numeric, atol, rtol)
+
+
+def gradcheck(fn, *inputs, eps=1e-6, atol=1e-5, rtol=1e-3, mode="full", n_directions=3, seed=0):
+    """Check the gradients of ``fn`` at ``inputs`` against central finite differences.
+
+    ``fn`` takes the inputs (Tensors) and returns a Tensor or a tuple of Tensors. Every input
+    with ``requires_grad=True`` is checked; it must be float64. ``mode="full"`` compares the
+    whole Jacobian (one backward per output element, two forwards per input element: small
+    inputs); ``mode="random"`` compares ``n_directions`` random projections u . J v (large
+    inputs). Returns True, or raises :class:`GradcheckError` naming the input, the element,
+    and the analytic and numerical values.
+    """
+    if mode not in ("full", "random"):
+        raise ValueError(f"gradcheck: mode must be 'full' or 'random', got {mode!r}")
+    checked = _checked_inputs(inputs)
+    backend.get_array_module(*[t.data for t in inputs])  # one device for all inputs
+    if mode == "full":
+        _full_check(fn, inputs, checked, eps, atol, rtol)
+    else:
+        _random_check(fn, inputs, checked, eps, atol, rtol, n_directions, seed)
+    return True
+
+
+def gradgradcheck(fn, *inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3, mode="full",
+                  n_directions=3, seed=0):
+    """Check second derivatives: gradcheck the map (inputs, v) -> v . J(inputs).
+
+    That map is backward itself, run with ``create_graph=True``; its gradient involves the
+    second derivatives of ``fn``, and with respect to ``v`` it checks backward's linearity.
+    ``grad_outputs`` (the v) default to fixed random float64 tensors.
+    """
+    checked = _checked_inputs(inputs)
+    outs = _as_outputs(fn(*inputs))
+    rng = np.random.default_rng(seed)
+    if grad_outputs is None:
+        grad_outputs = [Tensor(outs[0].xp.asarray(rng.standard_normal(o.shape))) for o in outs]
+    grad_outputs = [Tensor(g.data, requires_grad=True) for g in _as_outputs(grad_outputs)]
+    n = len(inputs)
+
+    def first_derivatives(*args):
+        xs, vs = args[:n], args[n:]
+        results = _as_outputs(fn(*xs))
+        live = [(o, v) for o, v in zip(results, vs) if o.requires_grad]
+        wrt = [xs[i] for i in checked]
+        grads = engine.grad([o for o, _ in live], wrt, [v for _, v in live],
+                            create_graph=True, allow_unused=True)
+        # An unused input has a zero derivative; zeros keep the output list the same length.
+        return tuple(Tensor(xs[i].xp.zeros(xs[i].shape)) if g is None else g
+                     for i, g in zip(checked, grads))
+
+    return gradcheck(first_derivatives, *inputs, *grad_outputs, eps=eps, atol=atol, rtol=rtol,
+                     mode=mode, n_directions=n_directions, seed=seed)
