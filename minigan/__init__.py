@@ -8,7 +8,7 @@
     loss.backward()          # x.grad == sigmoid(x) * (1 - sigmoid(x))
 """
 
-from . import backend, cuda, functional
+from . import backend, cuda, functional, random
 from .autograd import (
                        Function,
                        GraphFreedError,
@@ -21,6 +21,7 @@ from .autograd import (
 from .backend import DeviceError
 from .functional import cat, concatenate, matmul, stack, where
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .random import Generator, manual_seed, rand, randint, randn
 from .tensor import Tensor, ones, ones_like, tensor, zeros, zeros_like
 
 __version__ = "0.1.0"
@@ -30,5 +31,6 @@ __all__ = [
     "Function", "grad", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
     "GraphFreedError", "DeviceError", "gradcheck", "gradgradcheck", "GradcheckError",
     "cat", "concatenate", "stack", "where", "matmul",
-    "backend", "cuda", "functional",
+    "Generator", "manual_seed", "randn", "rand", "randint",
+    "backend", "cuda", "functional", "random",
 ]
