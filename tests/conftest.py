@@ -1,9 +1,21 @@
 """Shared fixtures: the device each test runs on, and PyTorch where it is installed."""
 
+import os
+
 import numpy as np
 import pytest
+from hypothesis import settings
 
 import minigan
+
+# Property tests: no deadlines (the first call of an op pays for imports), a fixed sequence of
+# examples under CI so that a red build is reproducible, and a thorough profile for long runs
+# (MINIGAN_HYPOTHESIS=thorough python -m pytest).
+settings.register_profile("default", deadline=None, max_examples=25)
+settings.register_profile("ci", parent=settings.get_profile("default"), derandomize=True)
+settings.register_profile("thorough", deadline=None, max_examples=300)
+settings.load_profile(
+    os.environ.get("MINIGAN_HYPOTHESIS", "ci" if os.environ.get("CI") else "default"))
 
 DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.cuda)]
 
