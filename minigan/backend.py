@@ -81,6 +81,16 @@ def is_array(value):
     return _cupy is not None and isinstance(value, _cupy.ndarray)
 
 
+def is_cupy_array(value):
+    """True for a CuPy ndarray (False, and no import, where CuPy was never loaded)."""
+    return _cupy is not None and isinstance(value, _cupy.ndarray)
+
+
+def cupy_module():
+    """The cupy module, for code that already holds a CuPy array."""
+    return _load_cupy()
+
+
 def device_of(array):
     """``"cpu"`` for a NumPy array, ``"cuda"`` for a CuPy array."""
     return "cpu" if isinstance(array, np.ndarray) else "cuda"

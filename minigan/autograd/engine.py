@@ -24,8 +24,6 @@ def _as_tuple(x):
 
 def _topological_order(roots):
     """Nodes reachable from ``roots``, each listed before the nodes that produced its inputs."""
-    from ..tensor import Tensor
-
     order, visited = [], set()
     stack = [(r.grad_fn, False) for r in roots if r.grad_fn is not None]
     while stack:
@@ -47,8 +45,6 @@ def _topological_order(roots):
 
 def _nodes_leading_to(order, targets):
     """Keep only the nodes through which a gradient can reach one of ``targets``."""
-    from ..tensor import Tensor
-
     target_leaves = {id(t) for t in targets if t.grad_fn is None}
     target_nodes = {t.grad_fn for t in targets if t.grad_fn is not None}
     needed = set()
@@ -62,8 +58,6 @@ def _nodes_leading_to(order, targets):
 
 
 def _check_gradient(node, i, inp, g):
-    from ..tensor import Tensor
-
     if not isinstance(g, Tensor):
         raise TypeError(
             f"{type(node).__name__}.backward returned a {type(g).__name__} for argument {i}; "
@@ -124,8 +118,6 @@ def _execute(roots, root_grads, retain_graph, create_graph, targets=None):
 
 
 def _root_gradients(outputs, grad_outputs, caller):
-    from ..tensor import Tensor
-
     if grad_outputs is None:
         grad_outputs = (None,) * len(outputs)
     grad_outputs = _as_tuple(grad_outputs)
@@ -186,8 +178,6 @@ def grad(outputs, inputs, grad_outputs=None, create_graph=False, retain_graph=No
     result is differentiable (``grad`` of ``grad`` gives second derivatives). An input that the
     outputs do not depend on raises unless ``allow_unused=True``, which returns ``None`` for it.
     """
-    from ..tensor import Tensor
-
     outputs = _as_tuple(outputs)
     inputs = _as_tuple(inputs)
     for i, t in enumerate(inputs):
@@ -210,3 +200,6 @@ def grad(outputs, inputs, grad_outputs=None, create_graph=False, retain_graph=No
 
 
 __all__ = ["backward", "grad", "GraphFreedError"]
+
+# Imported last: tensor.py imports this module.
+from ..tensor import Tensor  # noqa: E402

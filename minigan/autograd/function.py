@@ -64,34 +64,37 @@ class Function:
     def apply(cls, *args):
         """Run forward on the arrays inside ``args`` and, if any input requires a gradient
         (and grad mode is on), record this call as a node of the graph."""
-        from ..tensor import Tensor  # the Tensor module imports this one first
-
         ctx = cls()
-        arrays = []
-        requires_grad = False
+        arrays, needs = [], []
         device = None
         for i, a in enumerate(args):
             if isinstance(a, Tensor):
-                requires_grad = requires_grad or a.requires_grad
+                needs.append(a._requires_grad)
                 a = a.data
-            elif isinstance(a, np.generic):
-                a = a.item()  # NumPy scalars act as Python numbers: they must not change the dtype
-            if backend.is_array(a):
-                where = backend.device_of(a)
-                if device is None:
-                    device = where
-                elif where != device:
-                    raise backend.DeviceError(
-                        f"{cls.__name__}: argument {i} is on '{where}' but an earlier one is on "
-                        f"'{device}'; move them to one device with .to(device) first")
+            else:
+                needs.append(False)
+                if isinstance(a, np.generic):
+                    a = a.item()  # NumPy scalars act as Python numbers: they must not change dtype
             arrays.append(a)
-        ctx.xp = backend.array_module(device) if device == "cuda" else np
-        ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
+            if isinstance(a, np.ndarray):
+                where = "cpu"
+            elif backend.is_cupy_array(a):
+                where = "cuda"
+            else:
+                continue
+            if device is None:
+                device = where
+            elif where != device:
+                raise backend.DeviceError(
+                    f"{cls.__name__}: argument {i} is on '{where}' but an earlier one is on "
+                    f"'{device}'; move them to one device with .to(device) first")
+        ctx.xp = backend.cupy_module() if device == "cuda" else np
+        ctx.needs_input_grad = tuple(needs)
 
         out = cls.forward(ctx, *arrays)
         if not backend.is_array(out):
             out = ctx.xp.asarray(out)  # reductions may hand back NumPy scalars
-        if requires_grad and grad_mode._enabled:
+        if grad_mode._enabled and True in needs:
             ctx.inputs = args
             ctx._output_data = out
             return Tensor._from_op(out, ctx)
@@ -105,7 +108,6 @@ class Function:
     @property
     def saved_tensors(self):
         """The saved arrays as constant Tensors (no gradient flows into them)."""
-        from ..tensor import Tensor
         self._check_not_freed()
         return tuple(None if a is None else Tensor._from_op(a, None)
                      for a in getattr(self, "_saved", ()))
@@ -113,7 +115,6 @@ class Function:
     @property
     def output(self):
         """The output of forward as a Tensor attached to this node (so it is differentiable)."""
-        from ..tensor import Tensor
         self._check_not_freed()
         return Tensor._from_op(self._output_data, self)
 
@@ -133,3 +134,7 @@ class Function:
 
     def __repr__(self):
         return f"<{type(self).__name__}>"
+
+
+# Imported last: tensor.py imports the operations, which are built on Function.
+from ..tensor import Tensor  # noqa: E402
