@@ -1,0 +1,21 @@
+"""Figures: what the engine computes, drawn with matplotlib.
+
+matplotlib is an optional extra (``pip install minigan[plots]``): ``import minigan`` and
+``import minigan.viz`` never import it; each drawing function does, when it is called, through
+:func:`require_pyplot`, which says how to install it when it is missing.
+"""
+
+from .graph import Graph, GraphNode, draw_graph, node_label, trace_graph
+
+
+def require_pyplot():
+    """``matplotlib.pyplot``, or an ImportError that says how to install it."""
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError as exc:
+        raise ImportError("minigan.viz draws with matplotlib, which is not installed: "
+                          "pip install minigan[plots]") from exc
+    return plt
+
+
+__all__ = ["require_pyplot", "trace_graph", "draw_graph", "node_label", "Graph", "GraphNode"]

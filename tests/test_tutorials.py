@@ -1,0 +1,74 @@
+"""Smoke tests of the tutorials: each runs with ``--quick``, writes its figures, and is a valid
+jupytext notebook that uses only the public API."""
+
+import ast
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+TUTORIALS = ROOT / "tutorials"
+
+# Each tutorial and the figures it must write, no more and no fewer.
+FIGURES = {
+    "01_tensors_and_autograd.py": ["graph.png", "graph_grads.png", "fit.png"],
+    "02_gradient_checking.py": ["finite_differences.png", "wrong_gradient.png",
+                                "second_derivative.png"],
+}
+PUBLIC_MODULES = {"minigan", "minigan.functional", "minigan.viz"}
+
+
+@pytest.mark.parametrize("script", sorted(FIGURES))
+def test_tutorial_runs_quick_and_writes_its_figures(script, tmp_path):
+    plt = pytest.importorskip("matplotlib.pyplot")
+    out = tmp_path / "figures"
+    env = dict(os.environ, MPLBACKEND="Agg",
+               PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
+    result = subprocess.run([sys.executable, str(TUTORIALS / script), "--quick", "--out", str(out)],
+                            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]
+    assert sorted(p.name for p in out.glob("*.png")) == sorted(FIGURES[script])
+    for name in FIGURES[script]:
+        assert f"[figure] {out / name}" in result.stdout
+        image = plt.imread(out / name)[..., :3]
+        assert min(image.shape[:2]) > 200
+        # Drawn on: a fair share of the pixels is not background white, and not all one colour.
+        assert (image < 0.9).any(axis=-1).mean() > 0.01
+        assert image.std() > 0.05
+
+
+@pytest.mark.parametrize("script", sorted(FIGURES))
+def test_tutorial_is_a_percent_notebook(script):
+    jupytext = pytest.importorskip("jupytext")
+    nbformat = pytest.importorskip("nbformat")
+    notebook = jupytext.read(TUTORIALS / script)
+    assert notebook.metadata["jupytext"]["text_representation"]["format_name"] == "percent"
+    kinds = [cell.cell_type for cell in notebook.cells]
+    assert kinds[0] == "markdown" and notebook.cells[0].source.startswith(f"# {script[:2]} ·")
+    assert kinds.count("markdown") >= 5 and kinds.count("code") >= 5
+    # What `jupytext --to ipynb` writes is a valid notebook.
+    nbformat.validate(nbformat.reads(jupytext.writes(notebook, fmt="ipynb"), as_version=4))
+
+
+@pytest.mark.parametrize("script", sorted(FIGURES))
+def test_tutorial_uses_only_the_public_api(script):
+    tree = ast.parse((TUTORIALS / script).read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            modules = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            modules = [node.module]
+            if node.module.startswith("minigan"):
+                assert not [a.name for a in node.names if a.name.startswith("_")]
+        elif isinstance(node, ast.Attribute):
+            assert not (node.attr.startswith("_") and not node.attr.startswith("__")), \
+                f"{script} reaches into private {node.attr} (line {node.lineno})"
+            continue
+        else:
+            continue
+        for module in modules:
+            if module.split(".")[0] == "minigan":
+                assert module in PUBLIC_MODULES, f"{script} imports {module} (line {node.lineno})"
