@@ -60,10 +60,10 @@ def check_device(device, argument="device"):
     if device is None:
         return "cpu"
     name = str(device)
-    if name.startswith("cuda:"):  # one GPU is all minigan drives; accept PyTorch's spelling of it
+    if name == "cuda:0":  # one GPU is all minigan drives; accept PyTorch's spelling of it
         name = "cuda"
     if name not in DEVICES:
-        raise ValueError(f"{argument} must be 'cpu' or 'cuda', got {device!r}")
+        raise ValueError(f"{argument} must be 'cpu', 'cuda' or 'cuda:0', got {device!r}")
     if name == "cuda" and not cuda_is_available():
         raise DeviceError(f"{argument}='cuda' was asked for, but {_cupy_error}")
     return name

@@ -70,11 +70,29 @@ def _vjp(fn, inputs, checked, cotangents):
     return [None if g is None else g.data for g in grads]
 
 
-def _fail(kind, i, where, analytic, numeric, atol, rtol):
+def _central_difference(fn, inputs, x, where, step):
+    """f(x + step) - f(x - step) over the flat outputs, ``step`` added to ``x[where]`` in place.
+    x is restored even if fn raises: a check never leaves its inputs changed."""
+    original = x[where].copy()
+    try:
+        x[where] = original + step
+        plus = _flat_outputs(fn, inputs)
+        x[where] = original - step
+        minus = _flat_outputs(fn, inputs)
+    finally:
+        x[where] = original
+    return plus - minus
+
+
+def _fail(i, where, analytic, numeric, atol, rtol):
     raise GradcheckError(
-        f"gradcheck failed ({kind}) for input {i} at {where}: analytic {analytic:.10g}, numerical "
+        f"gradcheck failed for input {i} at {where}: analytic {analytic:.10g}, numerical "
         f"{numeric:.10g} (difference {abs(analytic - numeric):.3g} > atol {atol:g} + rtol {rtol:g}"
         f" * |numerical|). The backward of the operation does not match its forward.")
+
+
+def _index(idx):
+    return tuple(int(v) for v in idx)
 
 
 def _full_check(fn, inputs, checked, eps, atol, rtol):
@@ -86,11 +104,12 @@ def _full_check(fn, inputs, checked, eps, atol, rtol):
 
     # Analytic: row k of the Jacobian is the gradient of output element k.
     analytic = {i: xp.zeros((n_out, inputs[i].data.size)) for i in checked}
-    pieces = np.split(np.arange(n_out), np.cumsum(out_sizes)[:-1])
+    starts = np.cumsum([0] + out_sizes)
     for k in range(n_out):
         unit = xp.zeros(n_out)
         unit[k] = 1.0
-        cotangents = [Tensor(unit[p].reshape(s)) for p, s in zip(pieces, out_shapes)]
+        cotangents = [Tensor(unit[a:b].reshape(s)) for a, b, s in zip(starts, starts[1:],
+                                                                       out_shapes)]
         for i, g in zip(checked, _vjp(fn, inputs, checked, cotangents)):
             if g is not None:
                 analytic[i][k] = g.ravel()
@@ -100,17 +119,13 @@ def _full_check(fn, inputs, checked, eps, atol, rtol):
         x = inputs[i].data
         for j in range(x.size):
             idx = np.unravel_index(j, x.shape)
-            old = x[idx].item()
-            x[idx] = old + eps
-            plus = _flat_outputs(fn, inputs)
-            x[idx] = old - eps
-            minus = _flat_outputs(fn, inputs)
-            x[idx] = old
-            column = (plus - minus) / (2 * eps)
+            column = _central_difference(fn, inputs, x, idx, eps) / (2 * eps)
             bad = xp.abs(analytic[i][:, j] - column) > atol + rtol * xp.abs(column)
             if bool(bad.any()):
                 k = int(xp.argmax(bad))
-                _fail(f"d output[{k}] / d input[{i}]", i, f"element {tuple(int(v) for v in idx)}",
+                o = int(np.searchsorted(starts, k, side="right")) - 1  # which output k is in
+                _fail(i, f"element {_index(idx)}, output {o} at element "
+                      f"{_index(np.unravel_index(k - starts[o], out_shapes[o]))}",
                       float(analytic[i][k, j]), float(column[k]), atol, rtol)
 
 
@@ -127,15 +142,9 @@ def _random_check(fn, inputs, checked, eps, atol, rtol, n_directions, seed):
             x = inputs[i].data
             v = xp.asarray(rng.standard_normal(x.shape))
             analytic = 0.0 if g is None else float((g * v).sum())
-            original = x.copy()
-            x[...] = original + eps * v
-            plus = _flat_outputs(fn, inputs)
-            x[...] = original - eps * v
-            minus = _flat_outputs(fn, inputs)
-            x[...] = original
-            numeric = float(u_flat @ (plus - minus)) / (2 * eps)
+            numeric = float(u_flat @ _central_difference(fn, inputs, x, ..., eps * v)) / (2 * eps)
             if abs(analytic - numeric) > atol + rtol * abs(numeric):
-                _fail("u . J v", i, f"random direction {d}", analytic, numeric, atol, rtol)
+                _fail(i, f"random direction {d} (u . J v)", analytic, numeric, atol, rtol)
 
 
 def gradcheck(fn, *inputs, eps=1e-6, atol=1e-5, rtol=1e-3, mode="full", n_directions=3, seed=0):
@@ -186,5 +195,12 @@ def gradgradcheck(fn, *inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3
         return tuple(Tensor(xs[i].xp.zeros(xs[i].shape)) if g is None else g
                      for i, g in zip(checked, grads))
 
-    return gradcheck(first_derivatives, *inputs, *grad_outputs, eps=eps, atol=atol, rtol=rtol,
-                     mode=mode, n_directions=n_directions, seed=seed)
+    try:
+        return gradcheck(first_derivatives, *inputs, *grad_outputs, eps=eps, atol=atol,
+                         rtol=rtol, mode=mode, n_directions=n_directions, seed=seed)
+    except GradcheckError as exc:
+        raise GradcheckError(
+            f"gradgradcheck: the second derivatives of fn are wrong (differentiating its "
+            f"backward disagrees with finite differences). Below, output k is the gradient for "
+            f"the k-th checked input, and inputs {n} and up are the grad_outputs v. {exc}"
+        ) from None

@@ -21,10 +21,18 @@ _FLOAT_KINDS = "f"
 def _default_dtype(data, dtype):
     """PyTorch's rule: Python floats become float32; arrays keep their dtype."""
     if dtype is not None:
-        return np.dtype(dtype)
+        try:
+            return np.dtype(dtype)
+        except TypeError:
+            raise TypeError(f"tensor(): dtype must be a NumPy dtype such as np.float32, got "
+                            f"{dtype!r}") from None
     if backend.is_array(data):
         return data.dtype
-    probe = np.asarray(data)
+    try:
+        probe = np.asarray(data)
+    except ValueError:  # ragged nested lists
+        raise ValueError("tensor(): data must be a number or a rectangular nested list of "
+                         "numbers; the rows of this one have different lengths") from None
     if probe.dtype.kind == "f" and not isinstance(data, np.generic):
         return np.dtype(np.float32)
     if probe.dtype.kind not in "biuf":
@@ -48,7 +56,8 @@ class Tensor:
         dtype = _default_dtype(data, dtype)
         if device is None:
             device = backend.device_of(data) if backend.is_array(data) else "cpu"
-        xp = backend.array_module(backend.check_device(device))
+        device = backend.check_device(device)
+        xp = backend.array_module(device)
         if backend.is_array(data) and backend.device_of(data) != device:
             data = backend.to_device(data, device)
         self.data = xp.asarray(data, dtype=dtype)
@@ -106,7 +115,8 @@ class Tensor:
 
         ``gradient`` is dL/d(self); it may be left out only when self is a scalar.
         """
-        engine.backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph)
+        gradients = None if gradient is None else (gradient,)  # a list is one gradient here
+        engine.backward(self, gradients, retain_graph=retain_graph, create_graph=create_graph)
 
     def detach(self):
         """The same values as a new leaf that does not require grad (the data is shared)."""
@@ -145,6 +155,8 @@ class Tensor:
         return self.data.ndim
 
     def __len__(self):
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
         return len(self.data)
 
     def numpy(self):

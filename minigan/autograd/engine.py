@@ -14,6 +14,7 @@ Two entry points share one walk:
   ``.grad``; with ``create_graph=True`` the gradients are themselves differentiable.
 """
 
+from ..backend import DeviceError
 from . import grad_mode
 from .function import GraphFreedError
 
@@ -57,28 +58,44 @@ def _nodes_leading_to(order, targets):
     return [node for node in order if node in needed]
 
 
-def _check_gradient(node, i, inp, g):
+def _conform(g, t, what):
+    """``g`` checked as the gradient of ``t``: the same shape and device (or an error that starts
+    with ``what``), and cast to t's dtype, as PyTorch does: a float32 tensor multiplied by
+    float64 data gets a float64 gradient, but a tensor and its ``.grad`` share one dtype."""
+    if g.shape != t.shape:
+        raise ValueError(f"{what} has shape {g.shape}, but the tensor it is the gradient of has "
+                         f"shape {t.shape}: a gradient has the shape of what it is the gradient of")
+    if g.device != t.device:
+        raise DeviceError(f"{what} is on '{g.device}', but the tensor it is the gradient of is on "
+                          f"'{t.device}'")
+    return g if g.dtype == t.dtype else g.to(dtype=t.dtype)
+
+
+def _checked_gradient(node, i, inp, g):
+    """The gradient that ``node.backward`` returned for its argument ``i``, checked."""
+    name = type(node).__name__
     if not isinstance(g, Tensor):
         raise TypeError(
-            f"{type(node).__name__}.backward returned a {type(g).__name__} for argument {i}; "
-            "it must return a Tensor (built with Tensor operations, so that it is differentiable)"
-            " or None")
-    if g.shape != inp.shape:
-        raise ValueError(
-            f"{type(node).__name__}.backward returned a gradient of shape {g.shape} for argument "
-            f"{i}, whose shape is {inp.shape}: a gradient has the shape of what it is the "
-            "gradient of")
+            f"{name}.backward returned a {type(g).__name__} for argument {i}; it must return a "
+            "Tensor (built with Tensor operations, so that it is differentiable) or None")
+    return _conform(g, inp, f"the gradient {name}.backward returned for argument {i}")
 
 
 def _execute(roots, root_grads, retain_graph, create_graph, targets=None):
-    """The backward walk. Returns (gradients of leaves by id, gradients of nodes' outputs)."""
+    """The backward walk. Returns the gradients of the leaves (by id) and of the outputs of the
+    nodes the caller reads: the targets' nodes for grad(), those under retain_grad() for
+    backward()."""
     order = _topological_order(roots)
-    if targets is not None:
+    if targets is None:
+        def wanted(node):
+            return node._retained is not None
+    else:
         order = _nodes_leading_to(order, targets)
+        wanted = {t.grad_fn for t in targets if t.grad_fn is not None}.__contains__
 
     node_grads = {}  # node -> summed gradient of its output
     leaf_grads = {}  # id(leaf) -> [leaf, summed gradient]
-    reached = {}  # node -> gradient of its output when it ran (grad() reads its targets here)
+    reached = {}  # node -> gradient of its output, kept only where wanted (the rest is freed)
 
     def accumulate(t, g):
         if t.grad_fn is not None:
@@ -98,7 +115,8 @@ def _execute(roots, root_grads, retain_graph, create_graph, targets=None):
             g = node_grads.pop(node, None)
             if g is None:
                 continue
-            reached[node] = g
+            if wanted(node):
+                reached[node] = g
             node._check_not_freed()
             grads = _as_tuple(node.backward(node, g))
             if len(grads) != len(node.inputs):
@@ -109,8 +127,7 @@ def _execute(roots, root_grads, retain_graph, create_graph, targets=None):
             for i, (inp, gi) in enumerate(zip(node.inputs, grads)):
                 if gi is None or not node.needs_input_grad[i]:
                     continue
-                _check_gradient(node, i, inp, gi)
-                accumulate(inp, gi)
+                accumulate(inp, _checked_gradient(node, i, inp, gi))
             if not retain_graph:
                 node.release()
     reached.update(node_grads)  # targets whose own node was not needed keep their gradient here
@@ -141,9 +158,7 @@ def _root_gradients(outputs, grad_outputs, caller):
             g = Tensor._from_op(out.xp.ones_like(out.data), None)
         else:
             g = g if isinstance(g, Tensor) else Tensor(g, dtype=out.dtype, device=out.device)
-            if g.shape != out.shape:
-                raise ValueError(f"{caller}: the gradient for output {i} has shape {g.shape} but "
-                                 f"the output has shape {out.shape}")
+            g = _conform(g, out, f"{caller}: the gradient for output {i}")
         grads.append(g)
     return grads
 
