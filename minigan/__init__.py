@@ -8,7 +8,7 @@
     loss.backward()          # x.grad == sigmoid(x) * (1 - sigmoid(x))
 """
 
-from . import backend, cuda, functional, random
+from . import backend, cuda, functional, nn, optim, random
 from .autograd import (
                        Function,
                        GraphFreedError,
@@ -22,6 +22,7 @@ from .backend import DeviceError
 from .functional import cat, concatenate, matmul, stack, where
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .random import Generator, manual_seed, rand, randint, randn
+from .serialization import CheckpointError, load, save
 from .tensor import Tensor, ones, ones_like, tensor, zeros, zeros_like
 
 __version__ = "0.1.0"
@@ -32,5 +33,6 @@ __all__ = [
     "GraphFreedError", "DeviceError", "gradcheck", "gradgradcheck", "GradcheckError",
     "cat", "concatenate", "stack", "where", "matmul",
     "Generator", "manual_seed", "randn", "rand", "randint",
-    "backend", "cuda", "functional", "random",
+    "save", "load", "CheckpointError",
+    "backend", "cuda", "functional", "random", "nn", "optim",
 ]

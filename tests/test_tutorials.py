@@ -17,6 +17,12 @@ FIGURES = {
     "01_tensors_and_autograd.py": ["graph.png", "graph_grads.png", "fit.png"],
     "02_gradient_checking.py": ["finite_differences.png", "wrong_gradient.png",
                                 "second_derivative.png"],
+    "04_the_minimax_value.py": ["logits_vs_probabilities.png", "best_response.png",
+                                "generator_losses.png", "saturation_measured.png"],
+    "05_optimal_discriminator.py": ["optimal_discriminator.png", "trained_vs_optimal.png",
+                                    "criterion_vs_jsd.png", "mode_dropping.png"],
+    "06_a_first_gan_in_1d.py": ["first_gan.png", "saturating_vs_non_saturating.png",
+                                "training_curves.png", "two_modes.png"],
 }
 PUBLIC_MODULES = {"minigan", "minigan.functional", "minigan.viz"}
 

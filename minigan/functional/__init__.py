@@ -5,7 +5,11 @@ arithmetic, pointwise (exp, log, activations...), reduction, shape, linalg and l
 """
 
 from .arithmetic import add, div, mul, neg, pow, sub
-from .linalg import matmul
+from .batch_norm import batch_norm
+from .binary_cross_entropy import binary_cross_entropy, binary_cross_entropy_with_logits
+from .conv import conv2d, conv2d_grad_weight, conv_transpose2d
+from .dropout import dropout
+from .linalg import linear, matmul
 from .loss import cross_entropy
 from .pointwise import (
                         abs,
@@ -49,4 +53,6 @@ __all__ = [
     "reshape", "permute", "transpose", "flatten", "unsqueeze", "squeeze", "broadcast_to",
     "sum_to", "index", "cat", "concatenate", "stack", "pad", "to",
     "matmul", "cross_entropy",
+    "linear", "dropout", "batch_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits",
+    "conv2d", "conv_transpose2d", "conv2d_grad_weight",
 ]

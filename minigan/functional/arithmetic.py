@@ -8,10 +8,10 @@ copies: ``sum_to`` reduces the output-shaped gradient back to the input's shape.
 import math
 
 from ..autograd.function import Function
-from .shape import sum_to
+from .shape import Broadcasting, sum_to
 
 
-class Add(Function):
+class Add(Broadcasting):
     """y = a + b;  dy/da = 1, dy/db = 1."""
 
     @staticmethod
@@ -26,7 +26,7 @@ class Add(Function):
                 sum_to(g, b.shape) if need_b else None)
 
 
-class Sub(Function):
+class Sub(Broadcasting):
     """y = a - b;  dy/da = 1, dy/db = -1."""
 
     @staticmethod
@@ -41,7 +41,7 @@ class Sub(Function):
                 sum_to(-g, b.shape) if need_b else None)
 
 
-class Mul(Function):
+class Mul(Broadcasting):
     """y = a * b;  dy/da = b, dy/db = a."""
 
     @staticmethod
@@ -56,7 +56,7 @@ class Mul(Function):
                 sum_to(g * a, b.shape) if need_b else None)
 
 
-class Div(Function):
+class Div(Broadcasting):
     """y = a / b;  dy/da = 1 / b, dy/db = -a / b**2 = -y / b."""
 
     @staticmethod
@@ -83,7 +83,7 @@ class Neg(Function):
         return -g
 
 
-class Pow(Function):
+class Pow(Broadcasting):
     """y = a ** b;  dy/da = b * a ** (b - 1), dy/db = y * log(a)."""
 
     @staticmethod
@@ -96,7 +96,11 @@ class Pow(Function):
 
         a, b = ctx.inputs
         need_a, need_b = ctx.needs_input_grad
-        grad_a = sum_to(g * b * a ** (b - 1), a.shape) if need_a else None
+        grad_a = None
+        if need_a and isinstance(b, (int, float)) and b == 0:
+            grad_a = g * 0.0  # a ** 0 is constant; b * a ** (b - 1) would be 0 * inf at a = 0
+        elif need_a:
+            grad_a = sum_to(g * b * a ** (b - 1), a.shape)
         grad_b = None
         if need_b:
             log_a = math.log(a) if isinstance(a, (int, float)) else log(a)

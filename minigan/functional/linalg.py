@@ -6,7 +6,7 @@ each summed over the batch dimensions that broadcasting added.
 """
 
 from ..autograd.function import Function
-from .shape import squeeze, sum_to, transpose, unsqueeze
+from .shape import reshape, squeeze, sum_to, transpose, unsqueeze
 
 
 class MatMul(Function):
@@ -14,7 +14,11 @@ class MatMul(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        return a @ b
+        try:
+            return a @ b
+        except ValueError:  # matmul() checked the matrix sizes: the batch dims are what clash
+            raise ValueError(f"matmul: the batch dimensions of shapes {a.shape} and {b.shape} "
+                             "do not broadcast together") from None
 
     @staticmethod
     def backward(ctx, g):
@@ -46,3 +50,28 @@ def matmul(a, b):
     if b.ndim == 1:
         return squeeze(matmul(a, unsqueeze(b, -1)), -1)
     return MatMul.apply(a, b)
+
+
+def linear(input, weight, bias=None):
+    """The affine map of a fully connected layer: input @ weight^T + bias.
+
+    Shapes, as in PyTorch: input (*, in_features), weight (out_features, in_features), bias
+    (out_features,) -> (*, out_features). Leading dimensions are flattened into one batch
+    dimension first, so that dL/dweight = g^T @ input is a single matrix product.
+    """
+    if weight.ndim != 2:
+        raise ValueError(f"linear: weight must have shape (out_features, in_features), got "
+                         f"{weight.shape}")
+    out_features, in_features = weight.shape
+    if input.ndim == 0 or input.shape[-1] != in_features:
+        raise ValueError(f"linear: input must have shape (*, in_features) with in_features = "
+                         f"{in_features} (from weight {weight.shape}), got {input.shape}")
+    if bias is not None and bias.shape != (out_features,):
+        raise ValueError(f"linear: bias must have shape (out_features,) = ({out_features},), "
+                         f"got {bias.shape}")
+    lead = input.shape[:-1]
+    flat = reshape(input, (-1, in_features)) if input.ndim > 2 else input
+    out = matmul(flat, transpose(weight, 0, 1))
+    if bias is not None:
+        out = out + bias
+    return reshape(out, lead + (out_features,)) if input.ndim > 2 else out

@@ -7,7 +7,7 @@ why gradient checks keep inputs away from the kinks.
 """
 
 from ..autograd.function import Function
-from .shape import sum_to
+from .shape import Broadcasting, sum_to
 
 
 class Exp(Function):
@@ -174,7 +174,7 @@ class Clamp(Function):
         return g * inside, None, None
 
 
-class Maximum(Function):
+class Maximum(Broadcasting):
     """y = max(a, b) elementwise; the gradient goes to the larger, split evenly on ties."""
 
     @staticmethod
@@ -192,7 +192,7 @@ class Maximum(Function):
                 sum_to(g * (1 - share_a), b.shape) if need_b else None)
 
 
-class Where(Function):
+class Where(Broadcasting):
     """y = a where cond, else b;  the gradient goes to whichever was picked."""
 
     @staticmethod

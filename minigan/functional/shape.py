@@ -147,6 +147,29 @@ class SumTo(Function):
         return broadcast_to(g, x.shape), None
 
 
+class Broadcasting(Function):
+    """Base of the ops whose operands broadcast together (add, mul, maximum, where...).
+
+    When the shapes do not broadcast, the error names the op and the shapes rather than NumPy's
+    "remapped shapes"; the check costs nothing until forward has failed.
+    """
+
+    @classmethod
+    def apply(cls, *args):
+        try:
+            return super().apply(*args)
+        except ValueError:
+            shapes = [tuple(getattr(a, "shape", ())) for a in args]
+            try:
+                np.broadcast_shapes(*shapes)
+            except ValueError:
+                raise ValueError(
+                    f"{cls.__name__.lower()}: operands of shapes "
+                    f"{', '.join(map(str, shapes))} do not broadcast together (counted from the "
+                    "last, each pair of sizes must be equal or one of them 1)") from None
+            raise
+
+
 def broadcast_to(x, *shape):
     """``x`` broadcast to ``shape`` (NumPy's rules); the result is a read-only view."""
     shape = _shape_arg(shape)

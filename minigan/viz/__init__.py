@@ -5,6 +5,7 @@ matplotlib is an optional extra (``pip install minigan[plots]``): ``import minig
 :func:`require_pyplot`, which says how to install it when it is missing.
 """
 
+from .gan1d import Snapshot1D, draw_gan_1d, draw_gan_1d_stages, snapshot_1d
 from .graph import Graph, GraphNode, draw_graph, node_label, trace_graph
 
 
@@ -18,4 +19,5 @@ def require_pyplot():
     return plt
 
 
-__all__ = ["require_pyplot", "trace_graph", "draw_graph", "node_label", "Graph", "GraphNode"]
+__all__ = ["require_pyplot", "trace_graph", "draw_graph", "node_label", "Graph", "GraphNode",
+           "snapshot_1d", "draw_gan_1d", "draw_gan_1d_stages", "Snapshot1D"]

@@ -1,0 +1,87 @@
+"""2-D convolution, transposed convolution and the convolution's weight gradient on raw arrays.
+
+Shapes follow PyTorch (NCHW data; groups = 1):
+
+    conv2d              x (N, C, H, W),    w (O, C, kh, kw)  ->  y (N, O, OH, OW)
+    conv_transpose2d    x (N, C, H, W),    w (C, O, kh, kw)  ->  y (N, O, OH, OW)
+    conv2d_grad_weight  x (N, C, H, W),    g (N, O, OH, OW)  ->  dw (O, C, kh, kw)
+
+Each is one matrix product around :func:`im2col` / :func:`col2im`, with the patch matrix P of x
+(rows: output positions (n, i, j); columns: (p, q, c)) and the weight matrix W (O, kh*kw*C):
+
+    conv2d              Y = P W^T                    (N*OH*OW, O)
+    conv_transpose2d    y = col2im(X W)              X: x as rows (N*H*W, C)
+    conv2d_grad_weight  dW = (P^T G)^T               G: g as rows (N*OH*OW, O)
+
+The three are the whole calculus of a convolution y = conv2d(x, w): its input gradient is
+conv_transpose2d(g, w), its weight gradient conv2d_grad_weight(x, g) (see
+:mod:`minigan.functional.conv`). ``stride``, ``padding``, ``output_padding`` and ``dilation``
+are ints or pairs; checking them is the caller's job.
+"""
+
+from .. import backend
+from .im2col import channels_last, col2im, im2col, pair, transposed_output_size
+
+
+def _weight_matrix(w):
+    """w (O, C, kh, kw) as the matrix (O, kh*kw*C) whose columns line up with patch columns."""
+    o, c, kh, kw = w.shape
+    return w.transpose(0, 2, 3, 1).reshape(o, kh * kw * c)
+
+
+def _patch_matrix(cols):
+    """The patch array (N, OH, OW, kh, kw, C) as the matrix (N*OH*OW, kh*kw*C) (no copy)."""
+    n, oh, ow, kh, kw, c = cols.shape
+    return cols.reshape(n * oh * ow, kh * kw * c)
+
+
+def conv2d(x, w, b=None, stride=1, padding=0, dilation=1):
+    """y[n, o, i, j] = b[o] + sum_{c,p,q} w[o, c, p, q] x_pad[n, c, i*sh + p*dh, j*sw + q*dw].
+
+    The result is NCHW-shaped with channels-last memory (a transposed view of the matrix
+    product, which is (N*OH*OW, O)).
+    """
+    cols = im2col(x, w.shape[2:], pair(stride), pair(padding), pair(dilation))
+    y = _patch_matrix(cols) @ _weight_matrix(w).T
+    if b is not None:
+        y += b
+    return y.reshape(cols.shape[:3] + (w.shape[0],)).transpose(0, 3, 1, 2)
+
+
+def conv_transpose2d(x, w, b=None, stride=1, padding=0, output_padding=0, dilation=1):
+    """The adjoint of conv2d(., w) applied to x, plus b: every input value x[n, c, i, j] adds
+    x[n, c, i, j] w[c, o, p, q] at y_pad[n, o, i*sh + p*dh, j*sw + q*dw].
+
+    Output size per axis: (H - 1) stride - 2 padding + dilation (k - 1) + output_padding + 1.
+    """
+    n, c, h, wd = x.shape
+    _, o, kh, kw = w.shape
+    stride, padding, dilation = pair(stride), pair(padding), pair(dilation)
+    oh, ow = (transposed_output_size(size, k, s, p, op, d) for size, k, s, p, op, d in
+              zip((h, wd), (kh, kw), stride, padding, pair(output_padding), dilation))
+    # One (C, O) product per kernel offset, each filling a contiguous block: col2im's slice-add
+    # for that offset then reads contiguous memory, twice as fast as reading (N*H*W, kh*kw*O) rows.
+    w_taps = w.transpose(2, 3, 0, 1).reshape(kh * kw, c, o)
+    blocks = backend.get_array_module(x).matmul(channels_last(x).reshape(n * h * wd, c), w_taps)
+    cols = blocks.reshape(kh, kw, n, h, wd, o).transpose(2, 3, 4, 0, 1, 5)  # [n, i, j, p, q, o]
+    y = col2im(cols, (n, o, oh, ow), stride, padding, dilation)
+    if b is not None:
+        y += b[:, None, None]
+    return y
+
+
+def conv2d_grad_weight(x, g, kernel_size, stride=1, padding=0, dilation=1):
+    """dL/dw for y = conv2d(x, w), given g = dL/dy:
+
+        dw[o, c, p, q] = sum_{n,i,j} g[n, o, i, j] x_pad[n, c, i*sh + p*dh, j*sw + q*dw].
+
+    g may cover fewer positions than the convolution of x has (the first OH x OW): the missing
+    ones count as zero gradient.
+    """
+    n, o, oh, ow = g.shape
+    kh, kw = pair(kernel_size)
+    cols = im2col(x, (kh, kw), pair(stride), pair(padding), pair(dilation), out_size=(oh, ow))
+    # P^T G rather than G^T P: the same numbers, but OpenBLAS runs this orientation 3-7x
+    # faster on the DCGAN layers (see benchmarks/README.md).
+    dw_t = _patch_matrix(cols).T @ channels_last(g).reshape(n * oh * ow, o)  # (kh*kw*C, O)
+    return dw_t.reshape(kh, kw, x.shape[1], o).transpose(3, 2, 0, 1).copy()
