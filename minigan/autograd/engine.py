@@ -58,6 +58,11 @@ def _nodes_leading_to(order, targets):
     return [node for node in order if node in needed]
 
 
+def _same_kind(a, b):
+    """Arrays of one shape, dtype and device: the common case, which needs no further check."""
+    return a.shape == b.shape and a.dtype == b.dtype and type(a) is type(b)
+
+
 def _conform(g, t, what):
     """``g`` checked as the gradient of ``t``: the same shape and device (or an error that starts
     with ``what``), and cast to t's dtype, as PyTorch does: a float32 tensor multiplied by
@@ -127,7 +132,9 @@ def _execute(roots, root_grads, retain_graph, create_graph, targets=None):
             for i, (inp, gi) in enumerate(zip(node.inputs, grads)):
                 if gi is None or not node.needs_input_grad[i]:
                     continue
-                accumulate(inp, _checked_gradient(node, i, inp, gi))
+                if not (type(gi) is Tensor and _same_kind(gi.data, inp.data)):
+                    gi = _checked_gradient(node, i, inp, gi)  # raises, or casts the dtype
+                accumulate(inp, gi)
             if not retain_graph:
                 node.release()
     reached.update(node_grads)  # targets whose own node was not needed keep their gradient here

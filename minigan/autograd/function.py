@@ -39,6 +39,16 @@ from .. import backend
 from . import grad_mode
 
 
+def _raise_mixed_devices(op, arrays):
+    """The error for NumPy and CuPy arrays in one call, naming the first argument that differs."""
+    devices = [backend.device_of(a) if backend.is_array(a) else None for a in arrays]
+    first = next(d for d in devices if d is not None)
+    i = next(i for i, d in enumerate(devices) if d is not None and d != first)
+    raise backend.DeviceError(
+        f"{op}: argument {i} is on '{devices[i]}' but an earlier one is on '{first}'; move them "
+        "to one device with .to(device) first")
+
+
 class GraphFreedError(RuntimeError):
     """Backward reached a node whose graph an earlier backward pass already freed."""
 
@@ -66,9 +76,9 @@ class Function:
         (and grad mode is on), record this call as a node of the graph."""
         ctx = cls()
         arrays, needs = [], []
-        device = None
-        for i, a in enumerate(args):
-            if isinstance(a, Tensor):
+        on_cpu = on_gpu = False
+        for a in args:
+            if isinstance(a, Tensor):  # Parameters too
                 needs.append(a._requires_grad)
                 a = a.data
             else:
@@ -76,19 +86,22 @@ class Function:
                 if isinstance(a, np.generic):
                     a = a.item()  # NumPy scalars act as Python numbers: they must not change dtype
             arrays.append(a)
-            if isinstance(a, np.ndarray):
-                where = "cpu"
+            kind = type(a)
+            # Note where each array lives; the common kinds are tested first (this is a hot path).
+            if kind is np.ndarray:
+                on_cpu = True
+            elif kind is float or kind is int or a is None:
+                pass
+            elif isinstance(a, np.ndarray):
+                on_cpu = True
             elif backend.is_cupy_array(a):
-                where = "cuda"
-            else:
-                continue
-            if device is None:
-                device = where
-            elif where != device:
-                raise backend.DeviceError(
-                    f"{cls.__name__}: argument {i} is on '{where}' but an earlier one is on "
-                    f"'{device}'; move them to one device with .to(device) first")
-        ctx.xp = backend.cupy_module() if device == "cuda" else np
+                on_gpu = True
+        if on_gpu:
+            if on_cpu:
+                _raise_mixed_devices(cls.__name__, arrays)
+            ctx.xp = backend.cupy_module()
+        else:
+            ctx.xp = np
         ctx.needs_input_grad = tuple(needs)
 
         out = cls.forward(ctx, *arrays)

@@ -6,7 +6,13 @@ each summed over the batch dimensions that broadcasting added.
 """
 
 from ..autograd.function import Function
-from .shape import reshape, squeeze, sum_to, transpose, unsqueeze
+from .shape import Permute, reshape, squeeze, sum_to, transpose, unsqueeze
+
+
+def _matrix_transpose(x):
+    """x with its last two dimensions swapped (the matrix transpose of each batch element)."""
+    dims = tuple(range(x.ndim - 2)) + (x.ndim - 1, x.ndim - 2)
+    return Permute.apply(x, dims)
 
 
 class MatMul(Function):
@@ -24,8 +30,9 @@ class MatMul(Function):
     def backward(ctx, g):
         a, b = ctx.inputs
         need_a, need_b = ctx.needs_input_grad
-        return (sum_to(matmul(g, transpose(b, -1, -2)), a.shape) if need_a else None,
-                sum_to(matmul(transpose(a, -1, -2), g), b.shape) if need_b else None)
+        # Both operands have >= 2 dimensions here (matmul() made sure), so MatMul applies directly.
+        return (sum_to(MatMul.apply(g, _matrix_transpose(b)), a.shape) if need_a else None,
+                sum_to(MatMul.apply(_matrix_transpose(a), g), b.shape) if need_b else None)
 
 
 def matmul(a, b):
@@ -71,7 +78,8 @@ def linear(input, weight, bias=None):
                          f"got {bias.shape}")
     lead = input.shape[:-1]
     flat = reshape(input, (-1, in_features)) if input.ndim > 2 else input
-    out = matmul(flat, transpose(weight, 0, 1))
+    out = MatMul.apply(flat, _matrix_transpose(weight)) if flat.ndim == 2 else \
+        matmul(flat, transpose(weight, 0, 1))
     if bias is not None:
         out = out + bias
     return reshape(out, lead + (out_features,)) if input.ndim > 2 else out
