@@ -188,11 +188,14 @@ def _basic_index(draw, shape, reverse):
             ends = st.none() | st.integers(-n, n)
             steps = [None, 1, 2] + ([-1, -2] if reverse else [])
             parts.append(slice(draw(ends), draw(ends), draw(st.sampled_from(steps))))
-    parts = parts[:draw(st.integers(0, len(parts)))]  # trailing axes may be left out
     if draw(st.booleans()):
+        # "all the axes in between": the parts after the Ellipsis index the trailing axes, so it
+        # replaces a span of the full list (and nothing may be cut off the end afterwards).
         i = draw(st.integers(0, len(parts)))
         j = draw(st.integers(i, len(parts)))
-        parts[i:j] = [Ellipsis]  # "all the axes in between"
+        parts[i:j] = [Ellipsis]
+    else:
+        parts = parts[:draw(st.integers(0, len(parts)))]  # trailing axes may be left out
     for _ in range(draw(st.integers(0, 2))):
         parts.insert(draw(st.integers(0, len(parts))), None)
     return tuple(parts)

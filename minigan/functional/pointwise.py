@@ -7,6 +7,7 @@ why gradient checks keep inputs away from the kinks.
 """
 
 from ..autograd.function import Function
+from ..kernels import stable
 from .shape import Broadcasting, sum_to
 
 
@@ -74,23 +75,12 @@ class Tanh(Function):
         return g * (1 - y * y)
 
 
-def _stable_sigmoid(xp, x):
-    """1 / (1 + e^-x) without overflow: e^-|x| never exceeds 1."""
-    e = xp.exp(-xp.abs(x))
-    return xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
-
-
-def _stable_softplus(xp, x):
-    """log(1 + e^x) = max(x, 0) + log(1 + e^-|x|), finite for every finite x."""
-    return xp.maximum(x, 0) + xp.log1p(xp.exp(-xp.abs(x)))
-
-
 class Sigmoid(Function):
     """y = 1 / (1 + e^-x);  dy/dx = y (1 - y)."""
 
     @staticmethod
     def forward(ctx, x):
-        return _stable_sigmoid(ctx.xp, x)
+        return stable.sigmoid(ctx.xp, x)
 
     @staticmethod
     def backward(ctx, g):
@@ -103,7 +93,7 @@ class Softplus(Function):
 
     @staticmethod
     def forward(ctx, x, beta):
-        return _stable_softplus(ctx.xp, beta * x) / beta
+        return stable.softplus(ctx.xp, beta * x) / beta
 
     @staticmethod
     def backward(ctx, g):
@@ -116,7 +106,7 @@ class LogSigmoid(Function):
 
     @staticmethod
     def forward(ctx, x):
-        return -_stable_softplus(ctx.xp, -x)
+        return -stable.softplus(ctx.xp, -x)
 
     @staticmethod
     def backward(ctx, g):

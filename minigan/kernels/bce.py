@@ -4,14 +4,16 @@
 w+ on the positive class (``pos_weight``; 1 when absent),
 
     loss = -[w+ y log sigmoid(x) + (1 - y) log(1 - sigmoid(x))]
-         = (1 - y) x + c softplus(-x),            c = 1 + (w+ - 1) y,
+         = w+ y softplus(-x) + (1 - y) softplus(x),
 
-because log sigmoid(x) = -softplus(-x) and log(1 - sigmoid(x)) = -x - softplus(-x). Written as
-softplus(-x) = max(-x, 0) + log1p(e^-|x|), no step can overflow (e^-|x| <= 1) and no log sees 0,
-so the loss is finite for every finite logit; log(sigmoid(x)) itself would be log(0) = -inf as
-soon as sigmoid(x) rounds to 0 (x < -104 in float32). The derivative is bounded as well:
+because log sigmoid(x) = -softplus(-x) and log(1 - sigmoid(x)) = -softplus(x). With the stable
+softplus of :mod:`minigan.kernels.stable` no step overflows and no log sees 0, so the loss is
+finite for every finite logit; log(sigmoid(x)) itself would be log(0) = -inf as soon as
+sigmoid(x) rounds to 0 (x < -104 in float32). The equal form (1 - y) x + c softplus(-x), with
+c = 1 + (w+ - 1) y, is shorter but cancels for y = 0 and x << 0 (x + (-x + tiny) = 0 in floating
+point): ours keeps the tiny loss e^x there. The derivative is bounded as well:
 
-    dloss/dx = (1 - y) - c sigmoid(-x)            (= sigmoid(x) - y when w+ = 1).
+    dloss/dx = (1 - y) sigmoid(x) - w+ y sigmoid(-x)   (= sigmoid(x) - y when w+ = 1).
 
 **From probabilities.** With p = sigmoid(x) already computed the logs cannot be avoided; each is
 floored at -100, as PyTorch does, so that p = 0 or 1 costs 100 rather than infinity:
@@ -26,6 +28,8 @@ a formula into one kernel can replace it without changing its callers.
 
 import numpy as np
 
+from .stable import sigmoid, softplus
+
 
 def pos_weight_factor(target, pos_weight):
     """c = 1 + (pos_weight - 1) y, the factor of softplus(-x); plain 1 without a pos_weight.
@@ -35,21 +39,21 @@ def pos_weight_factor(target, pos_weight):
     return 1 if pos_weight is None else 1 + (pos_weight - 1) * target
 
 
+def _positive_weight(target, pos_weight):
+    """w+ y, the weight of the positive term."""
+    return target if pos_weight is None else pos_weight * target
+
+
 def bce_with_logits(xp, logits, target, pos_weight=None):
-    """The elementwise loss (1 - y) x + c softplus(-x); the shape of the broadcast inputs."""
-    softplus_neg = xp.maximum(-logits, 0) + xp.log1p(xp.exp(-xp.abs(logits)))
-    return (1 - target) * logits + pos_weight_factor(target, pos_weight) * softplus_neg
+    """The elementwise loss w+ y softplus(-x) + (1 - y) softplus(x), broadcast."""
+    return (_positive_weight(target, pos_weight) * softplus(xp, -logits)
+            + (1 - target) * softplus(xp, logits))
 
 
 def bce_with_logits_backward(xp, grad, logits, target, pos_weight=None):
-    """grad * dloss/dx = grad * ((1 - y) - c sigmoid(-x)).
-
-    sigmoid(-x) = e^-x / (1 + e^-x) = 1 / (1 + e^x): the first form for x >= 0 and the second
-    for x < 0 put e^-|x| <= 1 in the place of every exponential.
-    """
-    e = xp.exp(-xp.abs(logits))
-    sigmoid_neg = xp.where(logits >= 0, e, 1) / (1 + e)
-    return grad * ((1 - target) - pos_weight_factor(target, pos_weight) * sigmoid_neg)
+    """grad * dloss/dx = grad * ((1 - y) sigmoid(x) - w+ y sigmoid(-x))."""
+    return grad * ((1 - target) * sigmoid(xp, logits)
+                   - _positive_weight(target, pos_weight) * sigmoid(xp, -logits))
 
 
 def binary_cross_entropy(xp, probs, target):
