@@ -278,3 +278,17 @@ def test_probabilities_out_of_range_are_rejected(bad):
         F.binary_cross_entropy(minigan.tensor([0.5, bad]), inside)
     with pytest.raises(ValueError, match="all elements of target must lie in \\[0, 1\\]"):
         F.binary_cross_entropy(inside, minigan.tensor([0.5, bad]))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_with_logits_keeps_the_tiny_loss_of_a_confident_right_answer(dtype):
+    # Label 0 and logit -16.4: loss = log(1 + e^-16.4) = 7.5e-8. The shorter form x + softplus(-x)
+    # cancels to exactly 0 here; the loss (and its gradient sigmoid(x)) must keep full precision.
+    x = minigan.tensor([-16.4, 16.4], dtype=dtype, requires_grad=True)
+    y = minigan.tensor([0.0, 1.0], dtype=dtype)
+    loss = F.binary_cross_entropy_with_logits(x, y, reduction="none")
+    expected = np.log1p(np.exp(-16.4))
+    np.testing.assert_allclose(loss.detach().numpy(), [expected, expected], rtol=1e-5)
+    loss.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [np.exp(-16.4) / (1 + np.exp(-16.4)),
+                                                -np.exp(-16.4) / (1 + np.exp(-16.4))], rtol=1e-5)
