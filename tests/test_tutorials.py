@@ -17,6 +17,8 @@ FIGURES = {
     "01_tensors_and_autograd.py": ["graph.png", "graph_grads.png", "fit.png"],
     "02_gradient_checking.py": ["finite_differences.png", "wrong_gradient.png",
                                 "second_derivative.png"],
+    "03_convolutions.py": ["im2col.png", "geometry.png", "conv_matrix.png", "scatter.png",
+                           "overlap.png", "checkerboard.png"],
     "04_the_minimax_value.py": ["logits_vs_probabilities.png", "best_response.png",
                                 "generator_losses.png", "saturation_measured.png"],
     "05_optimal_discriminator.py": ["optimal_discriminator.png", "trained_vs_optimal.png",
@@ -24,7 +26,8 @@ FIGURES = {
     "06_a_first_gan_in_1d.py": ["first_gan.png", "saturating_vs_non_saturating.png",
                                 "training_curves.png", "two_modes.png"],
 }
-PUBLIC_MODULES = {"minigan", "minigan.functional", "minigan.viz"}
+PUBLIC_MODULES = {"minigan", "minigan.functional", "minigan.viz", "minigan.nn",
+                  "minigan.kernels.im2col"}
 
 
 @pytest.mark.parametrize("script", sorted(FIGURES))
