@@ -8,17 +8,6 @@ matplotlib is an optional extra (``pip install minigan[plots]``): ``import minig
 from .conv import draw_cells, draw_im2col
 from .gan1d import Snapshot1D, draw_gan_1d, draw_gan_1d_stages, snapshot_1d
 from .graph import Graph, GraphNode, draw_graph, node_label, trace_graph
-from .mixture2d import (
-    METRIC_PANELS,
-    Snapshot2D,
-    animate_mixture_2d,
-    default_bounds,
-    draw_mixture_2d,
-    draw_mixture_2d_stages,
-    draw_mode_metrics,
-    metrics_label,
-    snapshot_2d,
-)
 
 
 def require_pyplot():
@@ -33,7 +22,4 @@ def require_pyplot():
 
 __all__ = ["require_pyplot", "trace_graph", "draw_graph", "node_label", "Graph", "GraphNode",
            "snapshot_1d", "draw_gan_1d", "draw_gan_1d_stages", "Snapshot1D",
-           "draw_cells", "draw_im2col",
-           "snapshot_2d", "draw_mixture_2d", "draw_mixture_2d_stages", "animate_mixture_2d",
-           "draw_mode_metrics", "metrics_label", "default_bounds", "Snapshot2D",
-           "METRIC_PANELS"]
+           "draw_cells", "draw_im2col"]
