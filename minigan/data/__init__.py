@@ -2,8 +2,24 @@
 
 Gaussian mixtures with exact densities (:mod:`minigan.data.mixture`): one-dimensional ones for
 the theory of the optimal discriminator, a ring and a grid of modes for the mode-collapse demos.
+
+Handwritten digits (:mod:`minigan.data.mnist`): the MNIST files (IDX, raw or gzipped), 5,000
+real MNIST digits that work offline (the ``digits`` extra), a class-balanced held-out split,
+and a seeded loader that serves them to a GAN as 32x32 images in [-1, 1].
 """
 
 from .mixture import GaussianMixture, gaussian_1d, grid, mixture_1d, ring
+from .mnist import (
+    DigitLoader,
+    Digits,
+    images_to_tensor,
+    load_digits,
+    load_mnist,
+    offline_digits,
+    read_idx,
+    read_mnist,
+)
 
-__all__ = ["GaussianMixture", "gaussian_1d", "mixture_1d", "ring", "grid"]
+__all__ = ["GaussianMixture", "gaussian_1d", "mixture_1d", "ring", "grid",
+           "Digits", "DigitLoader", "images_to_tensor", "load_digits", "load_mnist",
+           "offline_digits", "read_idx", "read_mnist"]

@@ -6,12 +6,15 @@
 - :mod:`~minigan.gan.trainer`: the library loop around that round (history, progress bar,
   callbacks, checkpoints and resume, a divergence check);
 - :mod:`~minigan.gan.models`: multilayer perceptrons for G and D;
+- :mod:`~minigan.gan.dcgan`: DCGAN's convolutional G and D for images, class-conditional
+  on request;
 - :mod:`~minigan.gan.noise`: the generator's input distribution p_z;
 - :mod:`~minigan.gan.theory`: for known densities, the optimal discriminator D*, the
   Jensen-Shannon divergence and C(G) = -log 4 + 2 JSD, computed exactly.
 """
 
 from . import theory
+from .dcgan import DCGANDiscriminator, DCGANGenerator
 from .losses import (
     GENERATOR_LOSSES,
     discriminator_loss,
@@ -31,6 +34,7 @@ __all__ = [
     "train_step", "frozen",
     "Trainer", "TrainingDivergedError", "MEASURES", "grad_norm",
     "MLPGenerator", "MLPDiscriminator",
+    "DCGANGenerator", "DCGANDiscriminator",
     "NOISE", "sample_noise", "noise_quantiles",
     "theory",
 ]
