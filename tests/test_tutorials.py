@@ -25,6 +25,12 @@ FIGURES = {
                                     "criterion_vs_jsd.png", "mode_dropping.png"],
     "06_a_first_gan_in_1d.py": ["first_gan.png", "saturating_vs_non_saturating.png",
                                 "training_curves.png", "two_modes.png"],
+    "07_mode_collapse.py": ["collapse.png", "remedy.png", "collapse_vs_remedy.png",
+                            "metrics.png"],
+    "08_remedies_side_by_side.py": ["all_methods.png", "modes_captured.png"],
+    "09_dcgan_mnist.py": ["real_digits.png", "samples_during_training.png", "loss_curves.png"],
+    "10_latent_space.py": ["interpolation.png", "class_rows.png"],
+    "11_evaluating_gans.py": ["class_coverage.png", "frechet_distance.png", "parzen.png"],
 }
 PUBLIC_MODULES = {"minigan", "minigan.functional", "minigan.viz", "minigan.nn",
                   "minigan.kernels.im2col"}

@@ -18,6 +18,11 @@ Sizes. With stride s > 1, several input sizes give one output size, so a gradien
 told the size to produce: conv_transpose2d picks it with ``output_padding`` (computed here from
 the shape of x), and a conv2d that yields more positions than the gradient needs is cropped.
 
+Patches. Outside the matrix products, most of a convolution's time goes into im2col, so no
+patch array is built twice: Conv2d keeps the patches of x from its forward for the weight
+gradient, and the backward of ConvTranspose2d builds the patches of g once for both of its
+gradients (the optional ``cols`` argument; a constant, since it holds values of an input).
+
 The public functions check their arguments and take PyTorch's (N, C, H, W) tensors, or
 unbatched (C, H, W) ones; the arithmetic is in :mod:`minigan.kernels.conv`.
 """
@@ -29,7 +34,7 @@ import numpy as np
 from .. import backend
 from ..autograd.function import Function
 from ..kernels import conv as kernels
-from ..kernels.im2col import conv_output_size, transposed_output_size
+from ..kernels.im2col import conv_output_size, im2col, transposed_output_size
 from .shape import squeeze, unsqueeze
 
 
@@ -45,20 +50,26 @@ class Conv2d(Function):
     """y = conv2d(x, w) + b.  x (N, C, H, W), w (O, C, kh, kw), b (O,) or None -> (N, O, OH, OW).
 
     dL/dx = conv_transpose2d(g, w);  dL/dw = conv2d_grad_weight(x, g);  dL/db = sum of g.
+    ``cols`` is im2col(x) when the caller has built it already, else None.
     """
 
     @staticmethod
-    def forward(ctx, x, w, b, geometry):
-        return kernels.conv2d(x, w, b, *geometry)
+    def forward(ctx, x, w, b, geometry, cols):
+        if cols is None:
+            cols = im2col(x, w.shape[2:], *geometry)
+        # The weight gradient reads the same patches of x: keep them until backward.
+        ctx.save_for_backward(cols if ctx.needs_input_grad[1] else None)
+        return kernels.conv2d(x, w, b, *geometry, cols=cols)
 
     @staticmethod
     def backward(ctx, g):
-        x, w, b, geometry = ctx.inputs
-        need_x, need_w, need_b, _ = ctx.needs_input_grad
+        x, w, b, geometry, _ = ctx.inputs
+        need_x, need_w, need_b = ctx.needs_input_grad[:3]
+        (cols,) = ctx.saved_tensors
         return (_conv2d_input_grad(g, w, geometry, x.shape) if need_x else None,
-                Conv2dGradWeight.apply(x, g, geometry, w.shape[2:]) if need_w else None,
+                Conv2dGradWeight.apply(x, g, geometry, w.shape[2:], cols) if need_w else None,
                 g.sum(dim=(0, 2, 3)) if need_b else None,
-                None)
+                None, None)
 
 
 class ConvTranspose2d(Function):
@@ -76,9 +87,11 @@ class ConvTranspose2d(Function):
     @staticmethod
     def backward(ctx, g):
         x, w, b, geometry, _ = ctx.inputs
-        need_x, need_w, need_b, _, _ = ctx.needs_input_grad
-        return (_crop(Conv2d.apply(g, w, None, geometry), x.shape) if need_x else None,
-                Conv2dGradWeight.apply(g, x, geometry, w.shape[2:]) if need_w else None,
+        need_x, need_w, need_b = ctx.needs_input_grad[:3]
+        # Both gradients read the patches of g: build them once.
+        cols = im2col(g.data, w.shape[2:], *geometry) if need_x and need_w else None
+        return (_crop(Conv2d.apply(g, w, None, geometry, cols), x.shape) if need_x else None,
+                Conv2dGradWeight.apply(g, x, geometry, w.shape[2:], cols) if need_w else None,
                 g.sum(dim=(0, 2, 3)) if need_b else None,
                 None, None)
 
@@ -87,20 +100,21 @@ class Conv2dGradWeight(Function):
     """dw = conv2d_grad_weight(x, g): the weight gradient of conv2d(x, .) given g = dL/dy.
 
     x (N, C, H, W), g (N, O, OH, OW) -> (O, C, kh, kw). With cotangent G of the result:
-    dL/dx = conv_transpose2d(g, G);  dL/dg = conv2d(x, G) (cropped to g's size).
+    dL/dx = conv_transpose2d(g, G);  dL/dg = conv2d(x, G) (cropped to g's size). ``cols`` is
+    im2col(x) when the caller has built it already, else None.
     """
 
     @staticmethod
-    def forward(ctx, x, g, geometry, kernel_size):
-        return kernels.conv2d_grad_weight(x, g, kernel_size, *geometry)
+    def forward(ctx, x, g, geometry, kernel_size, cols):
+        return kernels.conv2d_grad_weight(x, g, kernel_size, *geometry, cols=cols)
 
     @staticmethod
     def backward(ctx, gg):
-        x, g, geometry, _ = ctx.inputs
-        need_x, need_g, _, _ = ctx.needs_input_grad
+        x, g, geometry, _, _ = ctx.inputs
+        need_x, need_g = ctx.needs_input_grad[:2]
         return (_conv2d_input_grad(g, gg, geometry, x.shape) if need_x else None,
-                _crop(Conv2d.apply(x, gg, None, geometry), g.shape) if need_g else None,
-                None, None)
+                _crop(Conv2d.apply(x, gg, None, geometry, None), g.shape) if need_g else None,
+                None, None, None)
 
 
 def _conv2d_input_grad(g, w, geometry, x_shape):
@@ -212,7 +226,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         raise ValueError(f"{op}: the kernel of weight ({weight.shape[2]}x{weight.shape[3]}, "
                          f"dilation {geometry.dilation}) spans {spans[0]}x{spans[1]}, more than "
                          f"the padded input ({padded[0]}x{padded[1]})")
-    return _batched(Conv2d.apply, input, weight, bias, geometry)
+    return _batched(Conv2d.apply, input, weight, bias, geometry, None)
 
 
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
@@ -265,4 +279,4 @@ def conv2d_grad_weight(input, grad_output, kernel_size, stride=1, padding=0, dil
                          f"convolution of this input gives {expected}")
     if grad_output.dtype != input.dtype:
         raise TypeError(f"{op}: grad_output is {grad_output.dtype} but input is {input.dtype}")
-    return Conv2dGradWeight.apply(input, grad_output, geometry, kernel_size)
+    return Conv2dGradWeight.apply(input, grad_output, geometry, kernel_size, None)

@@ -10,11 +10,20 @@
   on request;
 - :mod:`~minigan.gan.noise`: the generator's input distribution p_z;
 - :mod:`~minigan.gan.theory`: for known densities, the optimal discriminator D*, the
-  Jensen-Shannon divergence and C(G) = -log 4 + 2 JSD, computed exactly.
+  Jensen-Shannon divergence and C(G) = -log 4 + 2 JSD, computed exactly;
+- :mod:`~minigan.gan.methods`: the GAN variants that fight mode collapse (PacGAN, unrolled,
+  WGAN(-GP), SN-GAN...), each one switch of the step;
+- :mod:`~minigan.gan.metrics`: modes captured, high-quality samples and reverse KL on the 2D
+  mixtures;
+- :mod:`~minigan.gan.presets` and :mod:`~minigan.gan.experiment`: ``run_mixture``, one call
+  that trains a method on a mixture and measures it, and the collapse-on-demand demo;
+- :mod:`~minigan.gan.evaluation`: judging GANs of digits: a classifier's class coverage and
+  Fréchet distance, Parzen-window log-likelihoods.
 """
 
-from . import theory
+from . import evaluation, experiment, methods, metrics, presets, theory
 from .dcgan import DCGANDiscriminator, DCGANGenerator
+from .experiment import MixtureResult, run_mixture
 from .losses import (
     GENERATOR_LOSSES,
     discriminator_loss,
@@ -23,8 +32,11 @@ from .losses import (
     saturating_generator_loss,
     value_function,
 )
+from .methods import METHODS, Method, make_method
+from .metrics import ModeMetrics, evaluate, mode_metrics
 from .models import MLPDiscriminator, MLPGenerator
 from .noise import NOISE, noise_quantiles, sample_noise
+from .presets import COLLAPSE_DEMO, PRESETS, REMEDY_DEMO, Preset, get_preset
 from .step import frozen, train_step
 from .trainer import MEASURES, Trainer, TrainingDivergedError, grad_norm
 
@@ -36,5 +48,9 @@ __all__ = [
     "MLPGenerator", "MLPDiscriminator",
     "DCGANGenerator", "DCGANDiscriminator",
     "NOISE", "sample_noise", "noise_quantiles",
-    "theory",
+    "METHODS", "Method", "make_method",
+    "ModeMetrics", "mode_metrics", "evaluate",
+    "PRESETS", "Preset", "get_preset", "COLLAPSE_DEMO", "REMEDY_DEMO",
+    "run_mixture", "MixtureResult",
+    "theory", "methods", "metrics", "presets", "experiment", "evaluation",
 ]

@@ -17,11 +17,16 @@ Two details make the updates touch only the player whose turn it is:
 
 As in PyTorch's DCGAN example, G's step reuses the last fake batch of D's step: G has not
 changed in between, so G(z) would be the same.
+
+The losses are asked of a *method* (:mod:`minigan.gan.methods`): the GAN of the paper by
+default, or a remedy for mode collapse (WGAN, the unrolled GAN...), which changes the losses,
+adds a penalty or clips D's weights, while the step stays these same lines.
 """
 
 from contextlib import contextmanager
 
-from .losses import check_generator_loss, discriminator_loss, generator_loss
+from .losses import check_generator_loss
+from .methods import GAN, make_method
 
 
 @contextmanager
@@ -39,28 +44,35 @@ def frozen(module):
             p.requires_grad = flag
 
 
-def train_step(G, D, opt_G, opt_D, sample_real, sample_noise, k=1, loss="non_saturating"):
+def train_step(G, D, opt_G, opt_D, sample_real, sample_noise, k=None, loss="non_saturating",
+               method=None, generator=None):
     """k discriminator updates, then one generator update; returns what was measured.
 
-    ``sample_real()`` returns a batch of data, ``sample_noise()`` a batch of noise for G; ``loss``
-    names the generator loss (see :data:`minigan.gan.GENERATOR_LOSSES`). The result is a dict of
-    floats: ``d_loss`` and ``g_loss``, and the mean probabilities ``d_real`` = D(x) and
-    ``d_fake`` = D(G(z)) that D gave in its last update (before that update).
+    ``sample_real()`` returns a batch of data, ``sample_noise()`` a batch of noise for G.
+    ``method`` (a name or a :class:`~minigan.gan.methods.Method`) says which GAN is played; by
+    default the GAN with the generator loss ``loss`` (see :data:`minigan.gan.GENERATOR_LOSSES`).
+    ``k`` defaults to the method's (1, or WGAN's 5 critic steps); ``generator`` is the source
+    of any randomness the method needs (WGAN-GP's interpolation). The result is a dict of
+    floats: ``d_loss`` and ``g_loss``, and the mean probabilities ``d_real`` = sigmoid(D(x)) and
+    ``d_fake`` = sigmoid(D(G(z))) that D gave in its last update (before that update).
     """
+    method = resolve_method(method, loss)
+    k = method.d_steps if k is None else k
     if isinstance(k, bool) or not isinstance(k, int) or k < 1:
         raise ValueError(f"train_step: k (discriminator updates per round) must be an int >= 1, "
                          f"got {k!r}")
-    check_generator_loss(loss)
     for _ in range(k):
         real, fake = sample_real(), G(sample_noise())
         real_logits, fake_logits = D(real), D(fake.detach())  # detached: D's turn only
-        d_loss = discriminator_loss(real_logits, fake_logits)
+        d_loss = method.d_loss(real_logits, fake_logits)
+        d_loss = d_loss + method.penalty(D, real, fake.detach(), generator)  # 0 for most
         opt_D.zero_grad()
         d_loss.backward()
         opt_D.step()
+        method.after_d_step(D)  # e.g. WGAN's weight clipping
 
     with frozen(D):  # G's turn: gradients flow through D to G(z), not into D's weights
-        g_loss = generator_loss(D(fake), loss)
+        g_loss = method.g_loss(D, real, fake)
     opt_G.zero_grad()
     g_loss.backward()
     opt_G.step()
@@ -68,3 +80,15 @@ def train_step(G, D, opt_G, opt_D, sample_real, sample_noise, k=1, loss="non_sat
     return {"d_loss": d_loss.item(), "g_loss": g_loss.item(),
             "d_real": real_logits.detach().sigmoid().mean().item(),
             "d_fake": fake_logits.detach().sigmoid().mean().item()}
+
+
+def resolve_method(method, loss="non_saturating"):
+    """The Method to play: ``method`` (a name or a Method), or when it is None the GAN with
+    the generator loss ``loss``. Giving both a method and another loss is an error."""
+    check_generator_loss(loss)
+    if method is None:
+        return GAN(loss)
+    if loss != "non_saturating":
+        raise ValueError(f"give either a method or a generator loss, not both (got method "
+                         f"{method!r} and loss {loss!r}); e.g. method='gan_saturating'")
+    return make_method(method)

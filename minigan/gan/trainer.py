@@ -22,9 +22,8 @@ import numpy as np
 
 from ..random import Generator
 from ..serialization import load, save
-from .losses import check_generator_loss
 from .noise import check_noise, sample_noise
-from .step import train_step
+from .step import resolve_method, train_step
 
 try:
     from tqdm import tqdm
@@ -74,16 +73,23 @@ class Trainer:
     - ``batch_size``: samples per batch, real and fake alike;
     - ``noise_shape``: the shape of one noise sample (default ``(G.noise_dim,)``); ``noise``:
       ``"normal"`` or ``"uniform"`` (see :mod:`minigan.gan.noise`);
-    - ``k``: discriminator updates per generator update; ``loss``: the generator loss by name;
-    - ``seed``: seeds the trainer's generator, the source of every batch and every noise draw.
+    - ``method``: the GAN variant played, a name from :data:`minigan.gan.METHODS` or a
+      :class:`~minigan.gan.methods.Method` (build D with its ``discriminator_options``); by
+      default the GAN with the generator loss ``loss`` (a name);
+    - ``k``: discriminator updates per generator update (by default the method's: 1, or 5 for
+      the WGANs);
+    - ``seed``: seeds the trainer's generator, the source of every batch and every noise draw
+      (and of the method's own draws).
     """
 
     def __init__(self, G, D, opt_G, opt_D, data, *, batch_size=64, noise_shape=None,
-                 noise="normal", k=1, loss="non_saturating", seed=0):
+                 noise="normal", k=None, loss="non_saturating", method=None, seed=0):
         self.G, self.D, self.opt_G, self.opt_D = G, D, opt_G, opt_D
         self._sample_data = _data_sampler(data)
         if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
             raise ValueError(f"Trainer: batch_size must be an int >= 1, got {batch_size!r}")
+        self.method = resolve_method(method, loss)
+        k = self.method.d_steps if k is None else k
         if isinstance(k, bool) or not isinstance(k, int) or k < 1:
             raise ValueError(f"Trainer: k must be an int >= 1, got {k!r}")
         if noise_shape is None:
@@ -93,7 +99,8 @@ class Trainer:
             noise_shape = (G.noise_dim,)
         noise_shape = (noise_shape,) if isinstance(noise_shape, int) else tuple(noise_shape)
         self.config = {"batch_size": batch_size, "noise_shape": noise_shape,
-                       "noise": check_noise(noise), "k": k, "loss": check_generator_loss(loss)}
+                       "noise": check_noise(noise), "k": k, "loss": loss,
+                       "method": repr(self.method)}
         if next(iter(G.parameters()), None) is None:
             raise ValueError("Trainer: G has no parameters to train")
         self.rng = Generator(seed)
@@ -130,7 +137,8 @@ class Trainer:
         try:
             for _ in range(steps):
                 record = train_step(self.G, self.D, self.opt_G, self.opt_D, self.sample_real,
-                                    self.sample_noise, self.config["k"], self.config["loss"])
+                                    self.sample_noise, self.config["k"], method=self.method,
+                                    generator=self.rng)
                 record["d_grad_norm"] = grad_norm(self.D)
                 record["g_grad_norm"] = grad_norm(self.G)
                 self._check_finite(record)

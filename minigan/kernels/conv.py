@@ -6,12 +6,14 @@ Shapes follow PyTorch (NCHW data; groups = 1):
     conv_transpose2d    x (N, C, H, W),    w (C, O, kh, kw)  ->  y (N, O, OH, OW)
     conv2d_grad_weight  x (N, C, H, W),    g (N, O, OH, OW)  ->  dw (O, C, kh, kw)
 
-Each is one matrix product around :func:`im2col` / :func:`col2im`, with the patch matrix P of x
-(rows: output positions (n, i, j); columns: (p, q, c)) and the weight matrix W (O, kh*kw*C):
+Each is one matrix product around :func:`im2col` / :func:`col2im` (one on purpose: every BLAS
+call hands work to its threads and collects it, which on a busy machine can cost milliseconds),
+with the patch matrix P of x (rows: output positions (n, i, j); columns: (p, q, c)) and the
+weight matrix W (O, kh*kw*C):
 
     conv2d              Y = P W^T                    (N*OH*OW, O)
-    conv_transpose2d    y = col2im(X W)              X: x as rows (N*H*W, C)
-    conv2d_grad_weight  dW = (P^T G)^T               G: g as rows (N*OH*OW, O)
+    conv_transpose2d    y = col2im(X W)              X: x as rows (N*H*W, C); W for w (C, O, ..)
+    conv2d_grad_weight  dW = G^T P                   G: g as rows (N*OH*OW, O)
 
 The three are the whole calculus of a convolution y = conv2d(x, w): its input gradient is
 conv_transpose2d(g, w), its weight gradient conv2d_grad_weight(x, g) (see
@@ -19,7 +21,6 @@ conv_transpose2d(g, w), its weight gradient conv2d_grad_weight(x, g) (see
 are ints or pairs; checking them is the caller's job.
 """
 
-from .. import backend
 from .im2col import channels_last, col2im, im2col, pair, transposed_output_size
 
 
@@ -35,13 +36,14 @@ def _patch_matrix(cols):
     return cols.reshape(n * oh * ow, kh * kw * c)
 
 
-def conv2d(x, w, b=None, stride=1, padding=0, dilation=1):
+def conv2d(x, w, b=None, stride=1, padding=0, dilation=1, cols=None):
     """y[n, o, i, j] = b[o] + sum_{c,p,q} w[o, c, p, q] x_pad[n, c, i*sh + p*dh, j*sw + q*dw].
 
-    The result is NCHW-shaped with channels-last memory (a transposed view of the matrix
-    product, which is (N*OH*OW, O)).
+    ``cols`` is im2col(x) if the caller has it already. The result is NCHW-shaped with
+    channels-last memory (a transposed view of the matrix product, which is (N*OH*OW, O)).
     """
-    cols = im2col(x, w.shape[2:], pair(stride), pair(padding), pair(dilation))
+    if cols is None:
+        cols = im2col(x, w.shape[2:], pair(stride), pair(padding), pair(dilation))
     y = _patch_matrix(cols) @ _weight_matrix(w).T
     if b is not None:
         y += b
@@ -59,29 +61,28 @@ def conv_transpose2d(x, w, b=None, stride=1, padding=0, output_padding=0, dilati
     stride, padding, dilation = pair(stride), pair(padding), pair(dilation)
     oh, ow = (transposed_output_size(size, k, s, p, op, d) for size, k, s, p, op, d in
               zip((h, wd), (kh, kw), stride, padding, pair(output_padding), dilation))
-    # One (C, O) product per kernel offset, each filling a contiguous block: col2im's slice-add
-    # for that offset then reads contiguous memory, twice as fast as reading (N*H*W, kh*kw*O) rows.
-    w_taps = w.transpose(2, 3, 0, 1).reshape(kh * kw, c, o)
-    blocks = backend.get_array_module(x).matmul(channels_last(x).reshape(n * h * wd, c), w_taps)
-    cols = blocks.reshape(kh, kw, n, h, wd, o).transpose(2, 3, 4, 0, 1, 5)  # [n, i, j, p, q, o]
-    y = col2im(cols, (n, o, oh, ow), stride, padding, dilation)
+    cols = channels_last(x).reshape(n * h * wd, c) @ _weight_matrix(w)  # (N*H*W, kh*kw*O)
+    y = col2im(cols.reshape(n, h, wd, kh, kw, o), (n, o, oh, ow), stride, padding, dilation)
     if b is not None:
         y += b[:, None, None]
     return y
 
 
-def conv2d_grad_weight(x, g, kernel_size, stride=1, padding=0, dilation=1):
+def conv2d_grad_weight(x, g, kernel_size, stride=1, padding=0, dilation=1, cols=None):
     """dL/dw for y = conv2d(x, w), given g = dL/dy:
 
         dw[o, c, p, q] = sum_{n,i,j} g[n, o, i, j] x_pad[n, c, i*sh + p*dh, j*sw + q*dw].
 
-    g may cover fewer positions than the convolution of x has (the first OH x OW): the missing
-    ones count as zero gradient.
+    ``cols`` is im2col(x) if the caller has it already. g may cover fewer positions than the
+    convolution of x has (the first OH x OW): the missing ones count as zero gradient.
     """
     n, o, oh, ow = g.shape
     kh, kw = pair(kernel_size)
-    cols = im2col(x, (kh, kw), pair(stride), pair(padding), pair(dilation), out_size=(oh, ow))
-    # P^T G rather than G^T P: the same numbers, but OpenBLAS runs this orientation 3-7x
-    # faster on the DCGAN layers (see benchmarks/README.md).
-    dw_t = _patch_matrix(cols).T @ channels_last(g).reshape(n * oh * ow, o)  # (kh*kw*C, O)
-    return dw_t.reshape(kh, kw, x.shape[1], o).transpose(3, 2, 0, 1).copy()
+    if cols is None:
+        cols = im2col(x, (kh, kw), pair(stride), pair(padding), pair(dilation), out_size=(oh, ow))
+    patches = _patch_matrix(cols[:, :oh, :ow])
+    rows = channels_last(g).reshape(n * oh * ow, o)
+    # G^T P or (P^T G)^T: the same numbers, but multi-threaded OpenBLAS is 3-80x faster when
+    # the product it computes has at least as many rows as columns (benchmarks/README.md).
+    dw = rows.T @ patches if o >= patches.shape[1] else (patches.T @ rows).T  # (O, kh*kw*C)
+    return dw.reshape(o, kh, kw, x.shape[1]).transpose(0, 3, 1, 2).copy()

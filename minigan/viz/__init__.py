@@ -8,6 +8,26 @@ matplotlib is an optional extra (``pip install minigan[plots]``): ``import minig
 from .conv import draw_cells, draw_im2col
 from .gan1d import Snapshot1D, draw_gan_1d, draw_gan_1d_stages, snapshot_1d
 from .graph import Graph, GraphNode, draw_graph, node_label, trace_graph
+from .images import (
+    draw_image_grid,
+    draw_loss_curves,
+    image_grid,
+    running_mean,
+    save_image_grid,
+)
+from .mixture2d import (
+    METRIC_PANELS,
+    Snapshot2D,
+    animate_mixture_2d,
+    default_bounds,
+    discriminator_output,
+    draw_mixture_2d,
+    draw_mixture_2d_stages,
+    draw_mode_metrics,
+    evenly_spread,
+    metrics_label,
+    snapshot_2d,
+)
 
 
 def require_pyplot():
@@ -22,4 +42,10 @@ def require_pyplot():
 
 __all__ = ["require_pyplot", "trace_graph", "draw_graph", "node_label", "Graph", "GraphNode",
            "snapshot_1d", "draw_gan_1d", "draw_gan_1d_stages", "Snapshot1D",
-           "draw_cells", "draw_im2col"]
+           "draw_cells", "draw_im2col",
+           "snapshot_2d", "draw_mixture_2d", "draw_mixture_2d_stages", "animate_mixture_2d",
+           "draw_mode_metrics", "metrics_label", "default_bounds", "discriminator_output",
+           "evenly_spread", "Snapshot2D",
+           "METRIC_PANELS",
+           "image_grid", "save_image_grid", "draw_image_grid", "draw_loss_curves",
+           "running_mean"]

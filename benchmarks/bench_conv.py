@@ -1,0 +1,182 @@
+"""Time minigan's conv2d / conv_transpose2d against PyTorch's on the layers of a DCGAN for 32x32
+images (batch 64, float32, CPU), forward and forward + backward.
+
+    python benchmarks/bench_conv.py               # both libraries with their default threads
+    python benchmarks/bench_conv.py --threads 1   # one thread each (steadier on a busy machine)
+    python benchmarks/bench_conv.py --quick       # 5 samples per job instead of 15
+
+Both libraries run in one process, interleaved sample by sample, and each timed sample follows a
+pause: OpenBLAS's idle threads spin for about 0.1 s after a call and would steal a core from the
+next library's call. The table gives median times, the ratio minigan / PyTorch, each layer's
+arithmetic rate against this machine's float32 matrix-product rate, the geometric mean of the
+ratios and the ratio of the total times. See benchmarks/README.md for the recorded results.
+"""
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=15, help="timed samples per job")
+    parser.add_argument("--pause", type=float, default=0.15, help="seconds before each sample")
+    parser.add_argument("--quick", action="store_true", help="5 samples per job")
+    parser.add_argument("--threads", type=int, help="threads for both libraries (default: theirs)")
+    return parser.parse_args()
+
+
+ARGS = parse_args() if __name__ == "__main__" else None
+if ARGS is not None and ARGS.threads:  # OpenBLAS reads its thread count once, when it loads
+    os.environ["OPENBLAS_NUM_THREADS"] = os.environ["OMP_NUM_THREADS"] = str(ARGS.threads)
+
+import numpy as np  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a source checkout
+
+import minigan  # noqa: E402
+import minigan.functional as F  # noqa: E402
+
+try:
+    import torch
+except ImportError:  # pragma: no cover - the benchmark is a comparison
+    sys.exit("bench_conv.py compares with PyTorch: install it with `pip install torch`")
+if ARGS is not None and ARGS.threads:
+    torch.set_num_threads(ARGS.threads)
+
+BATCH = 64
+# name, transposed, in channels, out channels, input size, kernel, stride, padding, bias
+# (DCGAN: no bias where batch norm follows; the last layer of each network has one)
+LAYERS = [
+    ("D conv 1->64 @32", False, 1, 64, 32, 4, 2, 1, False),
+    ("D conv 64->128 @16", False, 64, 128, 16, 4, 2, 1, False),
+    ("D conv 128->256 @8", False, 128, 256, 8, 4, 2, 1, False),
+    ("D conv 256->1 @4", False, 256, 1, 4, 4, 1, 0, True),
+    ("G deconv 100->256 @1", True, 100, 256, 1, 4, 1, 0, False),
+    ("G deconv 256->128 @4", True, 256, 128, 4, 4, 2, 1, False),
+    ("G deconv 128->64 @8", True, 128, 64, 8, 4, 2, 1, False),
+    ("G deconv 64->1 @16", True, 64, 1, 16, 4, 2, 1, True),
+]
+
+
+def machine_details():
+    """CPU model, cores, library versions and the BLAS each library uses."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+    torch_config = torch.__config__.show().replace(",", " ").split()
+    torch_blas = [part.split("=", 1)[1] for part in torch_config if part.startswith("BLAS_INFO=")]
+    threads = os.environ.get("OPENBLAS_NUM_THREADS", "default")
+    return [
+        f"CPU: {cpu}, {os.cpu_count()} cores; Python {platform.python_version()}",
+        f"numpy {np.__version__} (BLAS: {blas.get('name')} {blas.get('version', '')}, threads: "
+        f"{threads}); torch {torch.__version__} (BLAS: {', '.join(torch_blas) or 'unknown'}, "
+        f"{torch.get_num_threads()} threads)",
+    ]
+
+
+def timed(fn, pause):
+    """Wall time of one call of fn, after a pause that lets other threads go idle."""
+    time.sleep(pause)
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def gemm_gflops(repeats, pause, n=1024):
+    """This machine's float32 matrix-product rate through NumPy (n x n times n x n)."""
+    a, b = (np.random.default_rng(0).standard_normal((n, n), dtype=np.float32) for _ in "ab")
+    a @ b
+    return 2 * n**3 / statistics.median(timed(lambda: a @ b, pause) for _ in range(repeats)) / 1e9
+
+
+def layer_jobs(transposed, c_in, c_out, size, k, stride, padding, bias):
+    """The timed jobs of one layer, {(library, "fwd" | "fwd+bwd"): fn}, and its forward
+    floating-point operation count (a backward costs two forwards: input and weight
+    gradients)."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((BATCH, c_in, size, size), dtype=np.float32)
+    w_shape = (c_in, c_out, k, k) if transposed else (c_out, c_in, k, k)
+    w = rng.standard_normal(w_shape, dtype=np.float32) * 0.02
+    b = rng.standard_normal(c_out, dtype=np.float32) if bias else None
+    name = "conv_transpose2d" if transposed else "conv2d"
+    libraries = {"minigan": (F, lambda a: minigan.Tensor(a)),
+                 "torch": (torch.nn.functional, torch.from_numpy)}
+    out_shape = tuple(getattr(torch.nn.functional, name)(
+        torch.from_numpy(x), torch.from_numpy(w), None, stride, padding).shape)
+    g = rng.standard_normal(out_shape, dtype=np.float32)
+    jobs = {}
+    for library, (functional, make) in libraries.items():
+        conv = getattr(functional, name)
+        leaves = [None if a is None else make(a).requires_grad_() for a in (x, w, b)]
+        grad_out = make(g)
+
+        def forward(conv=conv, leaves=leaves):
+            return conv(*leaves, stride, padding)
+
+        def forward_backward(forward=forward, leaves=leaves, grad_out=grad_out):
+            for t in leaves:
+                if t is not None:
+                    t.grad = None
+            forward().backward(grad_out)
+
+        jobs[library, "fwd"], jobs[library, "fwd+bwd"] = forward, forward_backward
+    positions = size * size if transposed else out_shape[2] * out_shape[3]
+    return jobs, 2 * BATCH * positions * c_in * c_out * k * k
+
+
+def geometric_mean(values):
+    return float(np.exp(np.mean(np.log(values))))
+
+
+def run(repeats, pause):
+    print("\n".join(machine_details()))
+    peak = gemm_gflops(repeats, pause)
+    print(f"float32 GEMM (NumPy, 1024^3): {peak:.0f} GFLOP/s; batch {BATCH}; median of {repeats}"
+          f" interleaved samples, {pause:g} s pause before each\n")
+    print(f"{'':<22}{'forward ms':^23}{'forward+backward ms':^23}{'fwd+bwd GFLOP/s':^26}")
+    print(f"{'layer':<22}{'minigan':>8}{'torch':>8}{'ratio':>7}{'minigan':>8}{'torch':>8}"
+          f"{'ratio':>7}{'minigan':>9}{'torch':>7}{'% GEMM':>10}")
+    rule = "-" * 94
+    print(rule)
+    ratios = {"fwd": [], "fwd+bwd": []}
+    totals = {}
+    for name, *spec in LAYERS:
+        jobs, flops = layer_jobs(*spec)
+        for job in jobs.values():  # warm up caches and allocators
+            job()
+        samples = {key: [] for key in jobs}
+        for _ in range(repeats):  # interleaved: both libraries see the same machine state
+            for key, job in jobs.items():
+                samples[key].append(timed(job, pause))
+        t = {key: statistics.median(v) for key, v in samples.items()}
+        row = f"{name:<22}"
+        for kind in ratios:
+            ratios[kind].append(t["minigan", kind] / t["torch", kind])
+            row += f"{t['minigan', kind] * 1e3:>8.2f}{t['torch', kind] * 1e3:>8.2f}"
+            row += f"{ratios[kind][-1]:>7.2f}"
+        rates = [3 * flops / t[library, "fwd+bwd"] / 1e9 for library in ("minigan", "torch")]
+        print(row + f"{rates[0]:>9.1f}{rates[1]:>7.1f}{100 * rates[0] / peak:>9.0f}%")
+        for key, value in t.items():
+            totals[key] = totals.get(key, 0.0) + value
+    print(rule)
+    row = f"{'total':<22}"
+    for kind in ratios:
+        row += f"{totals['minigan', kind] * 1e3:>8.1f}{totals['torch', kind] * 1e3:>8.1f}"
+        row += f"{totals['minigan', kind] / totals['torch', kind]:>7.2f}"
+    print(row)
+    print(f"geometric mean of the ratios minigan / torch: forward "
+          f"{geometric_mean(ratios['fwd']):.2f}x, forward+backward "
+          f"{geometric_mean(ratios['fwd+bwd']):.2f}x (target: forward+backward <= 1.3x)")
+
+
+if __name__ == "__main__":
+    run(5 if ARGS.quick else ARGS.repeats, ARGS.pause)

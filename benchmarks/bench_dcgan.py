@@ -1,0 +1,216 @@
+"""Time and measure one whole DCGAN training step (D's update and G's update) in minigan and in
+PyTorch on the CPU: batch 64, 32 x 32 images with one channel, nz = 100, ngf = ndf = 64,
+float32, Adam(2e-4, (0.5, 0.999)).
+
+    python benchmarks/bench_dcgan.py              # 15 timed samples per library
+    python benchmarks/bench_dcgan.py --quick      # 5
+    python benchmarks/bench_dcgan.py --ngf 32 --ndf 32
+
+**Time.** Both libraries run in one process on the same weights (PyTorch's twin is built layer
+for layer and loaded with minigan's initial weights) and the same batches; the first step's
+losses are compared before timing. Samples alternate between the libraries, each after a
+pause of 0.15 s (OpenBLAS's idle threads spin for about 0.1 s after a call and would take a
+core from the next library); the median of the samples is reported, and the ratio
+minigan / PyTorch.
+
+**Memory.** Each library runs in a fresh child process of its own: it builds the models and
+the batch, then runs 3 steps; we report the growth of the process's peak resident memory
+during those steps (VmHWM after them minus VmRSS before them, from /proc/self/status), which
+counts every allocation the same way for both (activations, gradients, Adam's moments,
+workspace), whoever makes it. For minigan, tracemalloc's peak over one step (NumPy reports its
+buffers to it) is printed as a cross-check. Linux only.
+"""
+
+import argparse
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a source checkout
+
+import minigan  # noqa: E402
+from minigan import gan, optim  # noqa: E402
+
+BATCH, SIZE, NZ = 64, 32, 100
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--samples", type=int, default=15, help="timed samples per library")
+    parser.add_argument("--pause", type=float, default=0.15, help="seconds before each sample")
+    parser.add_argument("--quick", action="store_true", help="5 samples per library")
+    parser.add_argument("--ngf", type=int, default=64)
+    parser.add_argument("--ndf", type=int, default=64)
+    parser.add_argument("--memory-child", choices=("minigan", "torch"), help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
+
+
+# -- the two setups ------------------------------------------------------------------------------
+def minigan_setup(args):
+    """(step function, G, D) for minigan: the library's own train_step."""
+    rng = minigan.Generator(0)
+    G = gan.DCGANGenerator(NZ, args.ngf, 1, SIZE, generator=rng)
+    D = gan.DCGANDiscriminator(args.ndf, 1, SIZE, generator=rng)
+    opt_G = optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    opt_D = optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    real, z = batches()
+    real_t, z_t = minigan.tensor(real), minigan.tensor(z)
+
+    def step():
+        return gan.train_step(G, D, opt_G, opt_D, lambda: real_t, lambda: z_t)
+
+    return step, G, D
+
+
+def torch_setup(args, G=None, D=None):
+    """The step function of PyTorch's twin, loaded with G's and D's weights when given."""
+    import torch
+    from torch import nn
+
+    def generator():
+        widths = [args.ngf * 4, args.ngf * 2, args.ngf]
+        layers = [nn.ConvTranspose2d(NZ, widths[0], 4, 1, 0, bias=False),
+                  nn.BatchNorm2d(widths[0]), nn.ReLU()]
+        for c_in, c_out in zip(widths, widths[1:]):
+            layers += [nn.ConvTranspose2d(c_in, c_out, 4, 2, 1, bias=False), nn.BatchNorm2d(c_out),
+                       nn.ReLU()]
+        layers += [nn.ConvTranspose2d(widths[-1], 1, 4, 2, 1), nn.Tanh()]
+        return nn.Sequential(*layers)
+
+    def discriminator():
+        widths = [args.ndf, args.ndf * 2, args.ndf * 4]
+        layers = [nn.Conv2d(1, widths[0], 4, 2, 1, bias=False), nn.LeakyReLU(0.2)]
+        for c_in, c_out in zip(widths, widths[1:]):
+            layers += [nn.Conv2d(c_in, c_out, 4, 2, 1, bias=False), nn.BatchNorm2d(c_out),
+                       nn.LeakyReLU(0.2)]
+        layers += [nn.Conv2d(widths[-1], 1, 4, 1, 0)]
+        return nn.Sequential(*layers)
+
+    tG, tD = generator(), discriminator()
+    for twin, model in ((tG, G), (tD, D)):
+        if model is not None:
+            state = {k.removeprefix("main."): torch.from_numpy(v.numpy().copy())
+                     for k, v in model.state_dict().items()}
+            twin.load_state_dict(state)
+    opt_G = torch.optim.Adam(tG.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    opt_D = torch.optim.Adam(tD.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    real, z = (torch.from_numpy(a) for a in batches())
+    loss = nn.BCEWithLogitsLoss()
+    ones, zeros = torch.ones(BATCH), torch.zeros(BATCH)
+
+    def step():
+        fake = tG(z.view(BATCH, NZ, 1, 1))
+        d_loss = loss(tD(real).view(-1), ones) + loss(tD(fake.detach()).view(-1), zeros)
+        opt_D.zero_grad()
+        d_loss.backward()
+        opt_D.step()
+        for p in tD.parameters():
+            p.requires_grad_(False)
+        g_loss = loss(tD(fake).view(-1), ones)
+        opt_G.zero_grad()
+        g_loss.backward()
+        opt_G.step()
+        for p in tD.parameters():
+            p.requires_grad_(True)
+        return {"d_loss": d_loss.item(), "g_loss": g_loss.item()}
+
+    return step
+
+
+def batches():
+    rng = np.random.default_rng(1)
+    real = np.tanh(rng.normal(size=(BATCH, 1, SIZE, SIZE))).astype(np.float32)
+    return real, rng.normal(size=(BATCH, NZ)).astype(np.float32)
+
+
+# -- time -----------------------------------------------------------------------------------------
+def time_steps(steps, samples, pause):
+    """Median seconds per step of each function, sampled alternately after a pause."""
+    times = {name: [] for name in steps}
+    for _ in range(samples):
+        for name, step in steps.items():
+            time.sleep(pause)
+            start = time.perf_counter()
+            step()
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(t) for name, t in times.items()}
+
+
+# -- memory ---------------------------------------------------------------------------------------
+def _status_kib(field):
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise RuntimeError(f"no {field} in /proc/self/status")
+
+
+def memory_child(args):
+    """Run in a fresh process: print the peak resident growth (MiB) over 3 steps."""
+    if args.memory_child == "minigan":
+        step = minigan_setup(args)[0]
+    else:
+        step = torch_setup(args)
+    before = _status_kib("VmRSS")
+    for _ in range(3):
+        step()
+    print((_status_kib("VmHWM") - before) / 1024)
+
+
+def peak_growth(args, library):
+    command = [sys.executable, __file__, "--memory-child", library, "--ngf", str(args.ngf),
+               "--ndf", str(args.ndf)]
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    return float(out.split()[-1])
+
+
+def tracemalloc_peak(step):
+    step()  # Adam's moments exist from here on, as in a running training
+    tracemalloc.start()
+    step()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak / 2 ** 20
+
+
+# -- main -----------------------------------------------------------------------------------------
+def main(argv=None):
+    args = parse_args(argv)
+    if args.memory_child:
+        return memory_child(args)
+    try:
+        import torch
+    except ImportError:
+        sys.exit("bench_dcgan.py compares with PyTorch: install it with `pip install torch`")
+    samples = 5 if args.quick else args.samples
+    mg_step, G, D = minigan_setup(args)
+    th_step = torch_setup(args, G, D)
+    first_mg, first_th = mg_step(), th_step()  # same weights, same batch: the same losses
+    for key in ("d_loss", "g_loss"):
+        if not np.isclose(first_mg[key], first_th[key], rtol=1e-3):
+            sys.exit(f"the two steps differ: {key} {first_mg[key]} (minigan) vs "
+                     f"{first_th[key]} (PyTorch)")
+    medians = time_steps({"minigan": mg_step, "PyTorch": th_step}, samples, args.pause)
+    memory = {name: peak_growth(args, lib) for name, lib in (("minigan", "minigan"),
+                                                                ("PyTorch", "torch"))}
+    print(f"DCGAN step, batch {BATCH}, {SIZE}x{SIZE}x1, ngf {args.ngf}, ndf {args.ndf}, float32; "
+          f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, NumPy "
+          f"{np.__version__}, PyTorch {torch.__version__} ({torch.get_num_threads()} threads); "
+          f"{samples} interleaved samples, median")
+    print(f"{'':10s}{'ms / step':>12s}{'peak MiB':>12s}")
+    for name in medians:
+        print(f"{name:10s}{1e3 * medians[name]:12.1f}{memory[name]:12.1f}")
+    print(f"{'ratio':10s}{medians['minigan'] / medians['PyTorch']:12.2f}"
+          f"{memory['minigan'] / memory['PyTorch']:12.2f}")
+    print(f"minigan, tracemalloc peak over one step: {tracemalloc_peak(mg_step):.1f} MiB")
+
+
+if __name__ == "__main__":
+    main()

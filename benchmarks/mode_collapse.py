@@ -1,0 +1,173 @@
+"""The mode-collapse table: every method on the 2D ring and grid, 10 seeds each, beside the
+published numbers of PacGAN (Lin et al., 2018, Table 1).
+
+    python benchmarks/mode_collapse.py                 # the full table (about an hour, 2 cores)
+    python benchmarks/mode_collapse.py --quick         # a smoke test (2 seeds, 50 steps)
+    python benchmarks/mode_collapse.py --methods gan pacgan2 --seeds 3
+
+The protocol, the same for every method: :func:`minigan.gan.experiment.run_mixture` with the
+"classroom" preset (G and D with two hidden layers of 64 units, Adam, batches of 64; the table
+lists it as run) for ``--steps`` generator updates (2,500 by default), with each method's
+default options, then the mode metrics of :mod:`minigan.gan.metrics` on 2,500 samples: modes
+captured (a mode with at least one sample within 3 standard deviations), the share of such
+high-quality samples and the reverse KL of the mode histogram. Each cell is the mean +-
+standard error over the seeds (std / sqrt(n)); the cost of a method is the mean CPU time of a
+run (one thread per run: the time it takes on an idle core).
+
+Runs go to ``--jobs`` worker processes with one BLAS thread each, and each finished run is
+appended to ``results.jsonl`` in ``--out``: an interrupted table resumes where it stopped (the
+runs already there are not repeated). ``table.md`` is rewritten at the end.
+"""
+
+import argparse
+import json
+import math
+import multiprocessing
+import os
+import platform
+import sys
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+# One BLAS thread per process: the workers share the cores (set before NumPy loads).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a source checkout
+
+from minigan.gan.experiment import run_mixture  # noqa: E402
+from minigan.gan.methods import METHODS  # noqa: E402
+
+DATASETS = ("ring", "grid")
+PRESET = "classroom"
+STEPS = 2500  # the whole table then takes about an hour of two idle cores
+RUN_LENGTH = ("steps", "eval_every")  # fields of the preset that the protocol replaces
+# PacGAN, Table 1: (modes, % high quality, reverse KL) with the paper's players and 400k steps
+PUBLISHED = {
+    ("GAN", "ring"): (6.3, 98.2, 0.45), ("GAN", "grid"): (17.3, 94.8, 0.70),
+    ("PacGAN2", "ring"): (7.9, 95.6, 0.07), ("PacGAN2", "grid"): (23.8, 91.3, 0.13),
+    ("PacGAN4", "grid"): (24.8, 93.6, 0.04),
+}
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--methods", nargs="+", choices=METHODS, default=list(METHODS),
+                        metavar="METHOD", help="default: all of " + ", ".join(METHODS))
+    parser.add_argument("--datasets", nargs="+", choices=DATASETS, default=list(DATASETS))
+    parser.add_argument("--seeds", type=int, help="seeds 0..n-1 (default 10; 2 with --quick)")
+    parser.add_argument("--steps", type=int,
+                        help=f"generator updates per run (default {STEPS}; 50 with --quick)")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                        help="worker processes (default: one per core)")
+    parser.add_argument("--quick", action="store_true", help="2 seeds of 50 steps: a smoke test")
+    parser.add_argument("--out", type=Path, default=Path("runs/mode_collapse"),
+                        help="folder for results.jsonl and table.md")
+    args = parser.parse_args(argv)
+    if args.seeds is None:
+        args.seeds = 2 if args.quick else 10
+    if args.steps is None:
+        args.steps = 50 if args.quick else STEPS
+    for name in ("seeds", "steps", "jobs"):
+        if getattr(args, name) < 1:
+            parser.error(f"argument --{name}: must be >= 1, got {getattr(args, name)}")
+    return args
+
+
+def one_run(job):
+    """Train one (method, dataset, seed) and return its final metrics as a dict."""
+    method, dataset, seed, steps = job
+    cpu = time.process_time()
+    result = run_mixture(dataset, method, seed=seed, preset=PRESET, steps=steps,
+                         eval_every=steps, progress=False)
+    cpu = time.process_time() - cpu
+    m = result.metrics
+    return {"method": method, "dataset": dataset, "seed": seed, "steps": steps,
+            "modes": m.modes_captured, "num_modes": m.num_modes,
+            "high_quality": m.high_quality, "reverse_kl": m.reverse_kl,
+            "seconds": result.seconds, "cpu_seconds": cpu, "preset": asdict(result.preset)}
+
+
+def mean_se(values):
+    """(mean, standard error of the mean) of a list of numbers (se 0 for one value)."""
+    n = len(values)
+    mean = sum(values) / n
+    if n < 2:
+        return mean, 0.0
+    variance = sum((v - mean) ** 2 for v in values) / (n - 1)
+    return mean, math.sqrt(variance / n)
+
+
+def _cell(values, digits, scale=1.0):
+    mean, se = mean_se([scale * v for v in values])
+    return f"{mean:.{digits}f} ± {se:.{digits}f}"
+
+
+def table(results, methods, datasets, steps, seeds):
+    """The Markdown table: one row per method, for each dataset modes / % HQ / reverse KL
+    (mean ± se) and the CPU seconds of a run (its process time: one thread per run, so the
+    wall-clock time on an idle core, whatever else the machine was doing); then the published
+    rows, and the preset the runs used."""
+    header = "| method |" + "".join(
+        f" {d}: modes | {d}: % HQ | {d}: reverse KL | {d}: CPU s/run |" for d in datasets)
+    lines = [header, "|---" * (1 + 4 * len(datasets)) + "|"]
+    for method in methods:
+        row = f"| {method} |"
+        for dataset in datasets:
+            runs = [r for r in results if (r["method"], r["dataset"]) == (method, dataset)]
+            if not runs:
+                row += " – | – | – | – |"
+                continue
+            row += (f" {_cell([r['modes'] for r in runs], 1)} |"
+                    f" {_cell([r['high_quality'] for r in runs], 1, 100)} |"
+                    f" {_cell([r['reverse_kl'] for r in runs], 2)} |"
+                    f" {mean_se([r['cpu_seconds'] for r in runs])[0]:.1f} |")
+        lines.append(row)
+    for name in ("GAN", "PacGAN2", "PacGAN4"):
+        row = f"| *PacGAN paper: {name}* |"
+        for dataset in datasets:
+            published = PUBLISHED.get((name, dataset))
+            row += (" – | – | – | – |" if published is None else
+                    f" *{published[0]:.1f}* | *{published[1]:.1f}* | *{published[2]:.2f}* | – |")
+        lines.append(row)
+    out_of = ", ".join(f"{ {'ring': 8, 'grid': 25}[d]} ({d})" for d in datasets)
+    lines.append("")
+    lines.append(f"minigan: mean ± standard error over {seeds} seeds, {PRESET} preset, {steps} "
+                 f"steps, 2,500 samples; modes out of {out_of}.")
+    # The players and optimiser as run (the preset's own run length is replaced by --steps).
+    presets = {json.dumps({k: v for k, v in r["preset"].items() if k not in RUN_LENGTH},
+                          sort_keys=True) for r in results}
+    lines.append(f"The {PRESET} preset as run: " + " / ".join(sorted(presets)))
+    return "\n".join(lines) + "\n"
+
+
+def main():
+    args = parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    log = args.out / "results.jsonl"
+    done = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+    have = {(r["method"], r["dataset"], r["seed"], r["steps"]) for r in done}
+    jobs = [(m, d, s, args.steps) for m in args.methods for d in args.datasets
+            for s in range(args.seeds) if (m, d, s, args.steps) not in have]
+    print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
+          f"{len(jobs)} runs to do ({len(have)} already in {log}), {args.jobs} workers")
+    start = time.perf_counter()
+    with multiprocessing.get_context("spawn").Pool(args.jobs) as pool, \
+            log.open("a", encoding="utf-8") as f:
+        for i, record in enumerate(pool.imap_unordered(one_run, jobs), 1):
+            f.write(json.dumps(record) + "\n")
+            f.flush()
+            done.append(record)
+            print(f"[{i}/{len(jobs)} {time.perf_counter() - start:6.0f} s] {record['method']:>16} "
+                  f"{record['dataset']} seed {record['seed']}: {record['modes']}/"
+                  f"{record['num_modes']} modes, {100 * record['high_quality']:.1f}% HQ, "
+                  f"KL {record['reverse_kl']:.3f} ({record['seconds']:.1f} s)", flush=True)
+    results = [r for r in done if r["steps"] == args.steps and r["seed"] < args.seeds]
+    text = table(results, args.methods, args.datasets, args.steps, args.seeds)
+    (args.out / "table.md").write_text(text, encoding="utf-8")
+    print(f"\n{text}\nwrote {args.out / 'table.md'} ({time.perf_counter() - start:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,286 @@
+"""Judging a GAN of digits: a classifier's eye, the Fréchet distance, and Parzen windows.
+
+A GAN gives samples, not a likelihood, so its images are judged from outside. Three ways here,
+each with what it can and cannot see:
+
+**A digit classifier** (:class:`DigitClassifier`, a small CNN trained by :func:`train_classifier`
+on real digits that the GAN never saw). Classifying N generated digits gives
+
+- **class coverage**: which of the 10 classes appear at all (mode dropping loses whole
+  classes), and the **KL divergence of the class histogram to uniform**,
+  KL(p || u) = sum_k p_k log(10 p_k), 0 when every class is equally frequent, log 10 = 2.30
+  when all samples are one class (with 0 log 0 = 0);
+- **a Fréchet distance in the classifier's feature space** ("classifier FID", after Heusel et
+  al. 2017, who used Inception-v3 features of natural images): fit a Gaussian to the features
+  f(x) of each set, N(mu_1, S_1) and N(mu_2, S_2), and take the 2-Wasserstein distance between
+  the two Gaussians, squared::
+
+      FID = |mu_1 - mu_2|^2 + tr(S_1 + S_2 - 2 (S_1 S_2)^(1/2))
+
+  It sees quality (features of bad digits lie elsewhere) and variety (a collapsed G has a
+  small S). It depends on the feature extractor and on N (it is biased upwards for small N),
+  so it is only meaningful beside a **floor** (two sets of real digits of the same size) and a
+  **ceiling** (noise) computed the same way.
+
+**A Parzen-window log-likelihood** (:func:`parzen_log_likelihood`), as in Goodfellow et al.
+2014, Table 1 (225 +- 2 nats on MNIST): put a Gaussian of width sigma on each of n generated
+samples mu_i in pixel space (d = 784 pixels in [0, 1]) and score held-out test digits x::
+
+    log p(x) = logsumexp_i( -|x - mu_i|^2 / (2 sigma^2) ) - log n - (d / 2) log(2 pi sigma^2)
+
+with sigma chosen to maximise the score of a separate validation set
+(:func:`choose_parzen_sigma`). Theis, van den Oord and Bethge (2015) showed how little this
+says in 784 dimensions: it is dominated by the nearest sample to each test point, it needs
+far more samples than anyone draws, and it can rank models wrongly (blurry k-means centroids
+beat real digits); tutorial 11 shows such a case.
+"""
+
+import numpy as np
+
+from .. import nn
+from ..autograd import no_grad
+from ..backend import as_numpy
+from ..functional import cross_entropy
+from ..optim import Adam
+from ..random import Generator
+from ..tensor import Tensor
+
+NUM_CLASSES = 10
+
+
+# -- the classifier ---------------------------------------------------------------------------
+class DigitClassifier(nn.Module):
+    """A small CNN: images (N, 1, S, S) in [-1, 1] -> logits (N, 10); S a power of two >= 16.
+
+    Three blocks Conv(k4, s2, p1) + BatchNorm + ReLU halve the side (S -> S/8) with 32, 64 and
+    128 channels; then a hidden layer of ``features`` units (its ReLU output is what
+    :meth:`features` returns, the space of the classifier FID) and a linear layer to 10 logits.
+    """
+
+    def __init__(self, image_size=32, features=128, *, generator=None):
+        super().__init__()
+        if isinstance(image_size, bool) or not isinstance(image_size, int) or \
+                image_size < 16 or image_size & (image_size - 1):
+            raise ValueError(f"DigitClassifier: image_size must be a power of two >= 16, got "
+                             f"{image_size!r}")
+        self.image_size = image_size
+        layers, c_in = [], 1
+        for c_out in (32, 64, 128):
+            layers += [nn.Conv2d(c_in, c_out, 4, 2, 1, bias=False, generator=generator),
+                       nn.BatchNorm2d(c_out), nn.ReLU()]
+            c_in = c_out
+        side = image_size // 8
+        self.body = nn.Sequential(*layers, nn.Flatten(),
+                                  nn.Linear(128 * side * side, features, generator=generator),
+                                  nn.ReLU())
+        self.head = nn.Linear(features, NUM_CLASSES, generator=generator)
+
+    def features(self, x):
+        """The hidden features (N, ``features``) of images x."""
+        expected = (1, self.image_size, self.image_size)
+        if tuple(x.shape[1:]) != expected:
+            raise ValueError(f"DigitClassifier: expected images of shape (N, 1, "
+                             f"{self.image_size}, {self.image_size}), got {tuple(x.shape)}")
+        return self.body(x)
+
+    def forward(self, x):
+        return self.head(self.features(x))
+
+
+def _shifted(images, rng, max_shift):
+    """Each image (N, 1, S, S) rolled by its own random (dy, dx) in [-max_shift, max_shift]:
+    the padding around MNIST's 28 x 28 digits leaves room for a small translation."""
+    out = np.empty_like(images)
+    shifts = rng.integers(-max_shift, max_shift + 1, size=(len(images), 2))
+    for i, (dy, dx) in enumerate(shifts):
+        out[i] = np.roll(images[i], (int(dy), int(dx)), axis=(1, 2))
+    return out
+
+
+def train_classifier(images, labels, epochs=15, batch_size=64, lr=1e-3, max_shift=2, seed=0,
+                     progress=None):
+    """A :class:`DigitClassifier` trained with Adam on ``images`` (N, 1, S, S) in [-1, 1]
+    (a Tensor or an array) and their ``labels`` (N,), minimising the cross-entropy.
+
+    Each epoch visits every image once in a shuffled order, each one shifted at random by up to
+    ``max_shift`` pixels (data augmentation: with a thousand digits, the classifier learns
+    that a digit moved by a pixel is the same digit). ``progress``: a wrapper such as tqdm for
+    the epoch loop. Returns the classifier in eval mode, on the images' device and dtype.
+    """
+    x = as_numpy(images.data if isinstance(images, Tensor) else images)
+    y = np.asarray(as_numpy(labels.data if isinstance(labels, Tensor) else labels))
+    if x.ndim != 4 or x.shape[1] != 1 or y.shape != x.shape[:1]:
+        raise ValueError(f"train_classifier: expected images (N, 1, S, S) and labels (N,), got "
+                         f"{x.shape} and {y.shape}")
+    device = images.device if isinstance(images, Tensor) else "cpu"
+    rng = Generator(seed)
+    model = DigitClassifier(x.shape[-1], generator=rng).to(device=device, dtype=x.dtype)
+    opt = Adam(model.parameters(), lr=lr)
+    model.train()
+    for _ in (progress or (lambda it: it))(range(epochs)):
+        order = rng.numpy.permutation(len(x))
+        for start in range(0, len(x), batch_size):
+            batch = order[start:start + batch_size]
+            xb = Tensor(_shifted(x[batch], rng.numpy, max_shift)).to(device)
+            loss = cross_entropy(model(xb), y[batch])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    return model.eval()
+
+
+def _in_batches(model_fn, images, batch_size):
+    """``model_fn`` applied to ``images`` in batches, without a graph: a NumPy array."""
+    x = images.data if isinstance(images, Tensor) else images
+    outputs = []
+    with no_grad():
+        for start in range(0, len(x), batch_size):
+            outputs.append(as_numpy(model_fn(Tensor(x[start:start + batch_size])).data))
+    return np.concatenate(outputs)
+
+
+def predict(classifier, images, batch_size=500):
+    """The class (N,) that ``classifier`` gives each image (N, 1, S, S)."""
+    return _in_batches(classifier, images, batch_size).argmax(axis=1)
+
+
+def classifier_features(classifier, images, batch_size=500):
+    """The classifier's features of each image: float64 (N, F)."""
+    return _in_batches(classifier.features, images, batch_size).astype(np.float64)
+
+
+def accuracy(classifier, images, labels):
+    """The fraction of ``images`` that ``classifier`` puts in their class ``labels``."""
+    labels = as_numpy(labels.data if isinstance(labels, Tensor) else labels)
+    return float((predict(classifier, images) == np.asarray(labels)).mean())
+
+
+# -- class coverage ---------------------------------------------------------------------------
+def class_coverage(predicted, num_classes=NUM_CLASSES):
+    """How the predicted classes (N,) of generated digits cover the classes, as a dict:
+
+    - ``histogram``: the fraction p_k of samples in each class (length ``num_classes``);
+    - ``classes_present``: how many classes occur at least once;
+    - ``kl_to_uniform``: KL(p || uniform) = sum_k p_k log(K p_k) (0 log 0 = 0), between 0
+      (balanced) and log K (a single class).
+    """
+    predicted = np.asarray(predicted)
+    if predicted.ndim != 1 or predicted.size == 0 or predicted.dtype.kind not in "iu":
+        raise ValueError(f"class_coverage: predicted must be a non-empty 1D array of class "
+                         f"indices, got {predicted.dtype} of shape {predicted.shape}")
+    if predicted.min() < 0 or predicted.max() >= num_classes:
+        raise ValueError(f"class_coverage: classes must lie in 0..{num_classes - 1}, found "
+                         f"[{predicted.min()}, {predicted.max()}]")
+    p = np.bincount(predicted, minlength=num_classes) / predicted.size
+    nonzero = p > 0
+    kl = float((p[nonzero] * np.log(num_classes * p[nonzero])).sum())
+    return {"histogram": p, "classes_present": int(nonzero.sum()), "kl_to_uniform": kl}
+
+
+# -- the Fréchet distance ---------------------------------------------------------------------
+def gaussian_statistics(features):
+    """(mean (F,), covariance (F, F)) of ``features`` (N, F), the covariance with 1/(N - 1)."""
+    f = np.asarray(features, dtype=np.float64)
+    if f.ndim != 2 or len(f) < 2:
+        raise ValueError(f"gaussian_statistics: features must have shape (N, F) with N >= 2, got "
+                         f"{f.shape}")
+    return f.mean(axis=0), np.cov(f, rowvar=False).reshape(f.shape[1], f.shape[1])
+
+
+def _psd_sqrt(matrix):
+    """The symmetric square root of a symmetric positive semi-definite matrix (by eigh;
+    eigenvalues below 0 from rounding are set to 0)."""
+    values, vectors = np.linalg.eigh((matrix + matrix.T) / 2)
+    return (vectors * np.sqrt(np.clip(values, 0.0, None))) @ vectors.T
+
+
+def frechet_distance(mu1, cov1, mu2, cov2):
+    """The squared 2-Wasserstein distance between N(mu1, cov1) and N(mu2, cov2)::
+
+        |mu1 - mu2|^2 + tr(cov1) + tr(cov2) - 2 tr((cov1 cov2)^(1/2))
+
+    tr((C1 C2)^(1/2)) is computed as tr((C1^(1/2) C2 C1^(1/2))^(1/2)): the two matrices are
+    similar, and the second is symmetric, so its square root comes from an eigendecomposition
+    without the complex round-off a general matrix square root gives.
+    """
+    mu1, mu2 = (np.atleast_1d(np.asarray(m, np.float64)) for m in (mu1, mu2))
+    cov1, cov2 = (np.atleast_2d(np.asarray(c, np.float64)) for c in (cov1, cov2))
+    d = mu1.shape[0]
+    if mu1.shape != (d,) or mu2.shape != (d,) or cov1.shape != (d, d) or cov2.shape != (d, d):
+        raise ValueError(f"frechet_distance: expected two means (F,) and two covariances (F, F) "
+                         f"of one size F, got {mu1.shape}, {cov1.shape}, {mu2.shape}, "
+                         f"{cov2.shape}")
+    root1 = _psd_sqrt(cov1)
+    cross = np.sqrt(np.clip(np.linalg.eigvalsh(root1 @ cov2 @ root1), 0.0, None)).sum()
+    diff = mu1 - mu2
+    return float(diff @ diff + np.trace(cov1) + np.trace(cov2) - 2.0 * cross)
+
+
+def feature_frechet_distance(features1, features2):
+    """:func:`frechet_distance` between Gaussians fitted to two sets of features (N, F)."""
+    return frechet_distance(*gaussian_statistics(features1), *gaussian_statistics(features2))
+
+
+def classifier_fid(classifier, images1, images2):
+    """The Fréchet distance between two sets of images in ``classifier``'s feature space."""
+    return feature_frechet_distance(classifier_features(classifier, images1),
+                                    classifier_features(classifier, images2))
+
+
+# -- Parzen windows ---------------------------------------------------------------------------
+def unit_pixels(images, crop=28):
+    """Images (N, 1, S, S) in [-1, 1] -> float64 (N, crop * crop) in [0, 1]: the central
+    ``crop`` x ``crop`` pixels, flattened (MNIST's 784 dimensions, as the Parzen numbers in the
+    literature use)."""
+    x = np.asarray(as_numpy(images.data if isinstance(images, Tensor) else images), np.float64)
+    if x.ndim != 4 or x.shape[1] != 1 or x.shape[2] < crop or x.shape[3] < crop:
+        raise ValueError(f"unit_pixels: expected images (N, 1, S, S) with S >= {crop}, got "
+                         f"{x.shape}")
+    top, left = (x.shape[2] - crop) // 2, (x.shape[3] - crop) // 2
+    x = x[:, 0, top:top + crop, left:left + crop].reshape(len(x), -1)
+    return (x + 1.0) / 2.0
+
+
+def parzen_log_likelihood(centres, points, sigma, batch_size=256):
+    """Log-likelihood (nats) of each of ``points`` (M, d) under the Gaussian Parzen window of
+    width ``sigma`` around ``centres`` (n, d); returns an array (M,). See the module docstring.
+    Squared distances come from |x|^2 - 2 x.mu + |mu|^2, one matrix product per batch."""
+    centres = np.asarray(centres, np.float64)
+    points = np.asarray(points, np.float64)
+    if centres.ndim != 2 or points.ndim != 2 or centres.shape[1] != points.shape[1] or \
+            not len(centres):
+        raise ValueError(f"parzen_log_likelihood: expected centres (n, d) and points (M, d), got "
+                         f"{centres.shape} and {points.shape}")
+    if not sigma > 0:
+        raise ValueError(f"parzen_log_likelihood: sigma must be > 0, got {sigma!r}")
+    n, d = centres.shape
+    centre_norms = (centres * centres).sum(axis=1)
+    constant = -np.log(n) - 0.5 * d * np.log(2 * np.pi * sigma ** 2)
+    out = np.empty(len(points))
+    for start in range(0, len(points), batch_size):
+        x = points[start:start + batch_size]
+        squared = np.maximum((x * x).sum(axis=1)[:, None] - 2 * x @ centres.T + centre_norms, 0)
+        exponent = -squared / (2 * sigma ** 2)
+        top = exponent.max(axis=1)  # logsumexp, shifted by the largest term for stability
+        out[start:start + batch_size] = top + np.log(np.exp(exponent - top[:, None]).sum(axis=1))
+    return out + constant
+
+
+def choose_parzen_sigma(centres, validation, sigmas=None):
+    """(best sigma, mean validation log-likelihood of each candidate): the width that scores
+    ``validation`` best (Goodfellow et al. searched sigma by cross-validation the same way).
+    ``sigmas`` default to 20 values spaced logarithmically over [0.05, 1]."""
+    sigmas = np.logspace(np.log10(0.05), 0, 20) if sigmas is None else np.asarray(sigmas, float)
+    scores = np.array([parzen_log_likelihood(centres, validation, s).mean() for s in sigmas])
+    return float(sigmas[int(np.argmax(scores))]), scores
+
+
+def parzen_estimate(centres, validation, test, sigmas=None):
+    """Goodfellow et al.'s protocol in one call: sigma chosen on ``validation``, then the mean
+    log-likelihood of ``test`` and its standard error; a dict with ``sigma``, ``mean``,
+    ``sem``."""
+    sigma, _ = choose_parzen_sigma(centres, validation, sigmas)
+    scores = parzen_log_likelihood(centres, test, sigma)
+    return {"sigma": sigma, "mean": float(scores.mean()),
+            "sem": float(scores.std(ddof=1) / np.sqrt(len(scores))) if len(scores) > 1 else 0.0}
+

