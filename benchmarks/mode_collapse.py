@@ -1,7 +1,7 @@
 """The mode-collapse table: every method on the 2D ring and grid, 10 seeds each, beside the
 published numbers of PacGAN (Lin et al., 2018, Table 1).
 
-    python benchmarks/mode_collapse.py                 # the full table (about an hour, 2 cores)
+    python benchmarks/mode_collapse.py                 # the full table (30-60 min, 2 cores)
     python benchmarks/mode_collapse.py --quick         # a smoke test (2 seeds, 50 steps)
     python benchmarks/mode_collapse.py --methods gan pacgan2 --seeds 3
 
@@ -41,7 +41,7 @@ from minigan.gan.methods import METHODS  # noqa: E402
 
 DATASETS = ("ring", "grid")
 PRESET = "classroom"
-STEPS = 2500  # the whole table then takes about an hour of two idle cores
+STEPS = 2500  # the whole table then takes about half an hour of CPU on each of two cores
 RUN_LENGTH = ("steps", "eval_every")  # fields of the preset that the protocol replaces
 # PacGAN, Table 1: (modes, % high quality, reverse KL) with the paper's players and 400k steps
 PUBLISHED = {

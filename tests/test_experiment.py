@@ -47,6 +47,16 @@ def test_the_same_seed_gives_the_same_run_and_another_seed_another():
     assert runs[0].method.d_steps == 2 and runs[0].mixture.num_modes == 25
 
 
+def test_learning_rates_decay_linearly_over_the_end_of_the_run():
+    preset = get_preset(TINY, lr_decay=0.5, g_lr=1e-3, d_lr=2e-3, eval_every=1)
+    seen = []
+    run_mixture(preset=preset, progress=False, callback=lambda trainer, metrics: seen.append(
+        (trainer.opt_G.param_groups[0]["lr"], trainer.opt_D.param_groups[0]["lr"])))
+    # the rates for steps 1..6 are seen after steps 0..5: constant, then 3/4, 2/4, 1/4
+    factors = [1, 1, 1, 0.75, 0.5, 0.25, 0.25]
+    np.testing.assert_allclose(seen, [(1e-3 * f, 2e-3 * f) for f in factors], rtol=1e-12)
+
+
 def test_the_method_shapes_the_discriminator_and_the_batch():
     result = run_mixture(method="pacgan3", preset=TINY, steps=1, progress=False)
     assert result.D.net[0].in_features == 6

@@ -18,10 +18,11 @@ Sizes. With stride s > 1, several input sizes give one output size, so a gradien
 told the size to produce: conv_transpose2d picks it with ``output_padding`` (computed here from
 the shape of x), and a conv2d that yields more positions than the gradient needs is cropped.
 
-Patches. Outside the matrix products, most of a convolution's time goes into im2col, so no
-patch array is built twice: Conv2d keeps the patches of x from its forward for the weight
-gradient, and the backward of ConvTranspose2d builds the patches of g once for both of its
-gradients (the optional ``cols`` argument; a constant, since it holds values of an input).
+Patches. Outside the matrix products, im2col is a large part of a convolution's time, so the
+backward of ConvTranspose2d builds the patches of g once for both of its gradients (the
+``cols`` argument: im2col of the first input, or None). Conv2d does not keep the patches of x
+from its forward for its weight gradient: they are 4 times the input for k4 s2, held from
+forward to backward, and the memory costs more than the second im2col.
 
 The public functions check their arguments and take PyTorch's (N, C, H, W) tensors, or
 unbatched (C, H, W) ones; the arithmetic is in :mod:`minigan.kernels.conv`.
@@ -55,19 +56,14 @@ class Conv2d(Function):
 
     @staticmethod
     def forward(ctx, x, w, b, geometry, cols):
-        if cols is None:
-            cols = im2col(x, w.shape[2:], *geometry)
-        # The weight gradient reads the same patches of x: keep them until backward.
-        ctx.save_for_backward(cols if ctx.needs_input_grad[1] else None)
         return kernels.conv2d(x, w, b, *geometry, cols=cols)
 
     @staticmethod
     def backward(ctx, g):
         x, w, b, geometry, _ = ctx.inputs
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
-        (cols,) = ctx.saved_tensors
         return (_conv2d_input_grad(g, w, geometry, x.shape) if need_x else None,
-                Conv2dGradWeight.apply(x, g, geometry, w.shape[2:], cols) if need_w else None,
+                Conv2dGradWeight.apply(x, g, geometry, w.shape[2:], None) if need_w else None,
                 g.sum(dim=(0, 2, 3)) if need_b else None,
                 None, None)
 

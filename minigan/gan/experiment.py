@@ -81,6 +81,19 @@ def _normal_init(model, std, generator):
     return model
 
 
+def _lr_factor(step, steps, decay):
+    """The learning rates' multiplier at ``step`` (1-based) of ``steps``: 1, then over the
+    last ``decay`` fraction of the run a linear ramp down to 1 / (its length + 1)."""
+    ramp = round(decay * steps)
+    return min(1.0, (steps - step + 1) / (ramp + 1))
+
+
+def _set_learning_rates(trainer, preset, factor):
+    for opt, lr in ((trainer.opt_G, preset.g_lr), (trainer.opt_D, preset.d_lr)):
+        for group in opt.param_groups:
+            group["lr"] = lr * factor
+
+
 def build_players(preset, method, dim, generator):
     """G and D for data of dimension ``dim`` as ``preset`` describes them, D with the
     method's discriminator options; weights drawn from ``generator``."""
@@ -137,10 +150,16 @@ def run_mixture(dataset="ring", method="gan", seed=0, preset="classroom", steps=
         if callback is not None:
             callback(trainer, metrics)
 
+    def after_step(trainer):
+        if trainer.step < steps:  # the rates for the next step (left as they are at the end)
+            _set_learning_rates(trainer, preset,
+                                _lr_factor(trainer.step + 1, steps, preset.lr_decay))
+        if trainer.step % eval_every == 0 or trainer.step == steps:
+            measure(trainer)
+
+    _set_learning_rates(trainer, preset, _lr_factor(1, steps, preset.lr_decay))
     measure(trainer)  # step 0: where G starts
-    trainer.fit(steps, callback=measure, every=eval_every, progress=progress)
-    if curves["step"][-1] != trainer.step:
-        measure(trainer)
+    trainer.fit(steps, callback=after_step, every=1, progress=progress)
     return MixtureResult(G=G, D=D, trainer=trainer, curves=curves, metrics=evaluations[-1],
                          mixture=mixture, method=method, preset=preset, seed=seed,
                          seconds=time.perf_counter() - start)

@@ -34,6 +34,8 @@ class Preset:
     - ``init_std``: weights drawn from N(0, init_std^2) and biases 0, or None for PyTorch's
       default initialisation;
     - ``g_lr``, ``d_lr``, ``betas``: Adam's learning rates for G and D, and its betas;
+    - ``lr_decay``: the fraction of the run at its end over which both learning rates decay
+      linearly towards 0 (0: constant), which lets G settle where it is;
     - ``batch_size``: samples per batch, real and fake alike;
     - ``steps``: generator updates in a run; ``eval_every``: steps between two evaluations of
       the mode metrics.
@@ -50,6 +52,7 @@ class Preset:
     g_lr: float
     d_lr: float
     betas: tuple
+    lr_decay: float
     batch_size: int
     steps: int
     eval_every: int
@@ -58,11 +61,11 @@ class Preset:
 PRESETS = {
     "paper": Preset(noise_dim=2, g_hidden=(400,) * 4, g_activation="relu", g_batch_norm=True,
                     d_hidden=(200,) * 3, d_activation="maxout", d_pieces=5, init_std=0.02,
-                    g_lr=1e-4, d_lr=1e-4, betas=(0.8, 0.999), batch_size=100, steps=400_000,
-                    eval_every=1000),
+                    g_lr=1e-4, d_lr=1e-4, betas=(0.8, 0.999), lr_decay=0.0, batch_size=100,
+                    steps=400_000, eval_every=1000),
     "classroom": Preset(noise_dim=2, g_hidden=(64, 64), g_activation="relu", g_batch_norm=False,
                         d_hidden=(64, 64), d_activation="leaky_relu", d_pieces=5,
-                        init_std=None, g_lr=5e-4, d_lr=1.67e-4, betas=(0.5, 0.999),
+                        init_std=None, g_lr=5e-4, d_lr=1.67e-4, betas=(0.5, 0.999), lr_decay=0.3,
                         batch_size=64, steps=10_000, eval_every=500),
 }
 """The presets by name."""

@@ -24,6 +24,16 @@ are ints or pairs; checking them is the caller's job.
 from .im2col import channels_last, col2im, im2col, pair, transposed_output_size
 
 
+def _tall_matmul(a, b):
+    """a @ b, computed as (b^T a^T)^T when the result would be wider than tall.
+
+    The same numbers, but multi-threaded OpenBLAS was measured up to 60x slower (and erratic on
+    a busy machine) on wide results with few rows (benchmarks/README.md). The result is then a
+    transposed view, which costs a copy later: worth it only where results are small (weight
+    gradients; convolution outputs with fewer positions than channels)."""
+    return (b.T @ a.T).T if a.shape[0] < b.shape[1] else a @ b
+
+
 def _weight_matrix(w):
     """w (O, C, kh, kw) as the matrix (O, kh*kw*C) whose columns line up with patch columns."""
     o, c, kh, kw = w.shape
@@ -44,7 +54,7 @@ def conv2d(x, w, b=None, stride=1, padding=0, dilation=1, cols=None):
     """
     if cols is None:
         cols = im2col(x, w.shape[2:], pair(stride), pair(padding), pair(dilation))
-    y = _patch_matrix(cols) @ _weight_matrix(w).T
+    y = _tall_matmul(_patch_matrix(cols), _weight_matrix(w).T)
     if b is not None:
         y += b
     return y.reshape(cols.shape[:3] + (w.shape[0],)).transpose(0, 3, 1, 2)
@@ -82,7 +92,5 @@ def conv2d_grad_weight(x, g, kernel_size, stride=1, padding=0, dilation=1, cols=
         cols = im2col(x, (kh, kw), pair(stride), pair(padding), pair(dilation), out_size=(oh, ow))
     patches = _patch_matrix(cols[:, :oh, :ow])
     rows = channels_last(g).reshape(n * oh * ow, o)
-    # G^T P or (P^T G)^T: the same numbers, but multi-threaded OpenBLAS is 3-80x faster when
-    # the product it computes has at least as many rows as columns (benchmarks/README.md).
-    dw = rows.T @ patches if o >= patches.shape[1] else (patches.T @ rows).T  # (O, kh*kw*C)
+    dw = _tall_matmul(rows.T, patches)  # (O, kh*kw*C)
     return dw.reshape(o, kh, kw, x.shape[1]).transpose(0, 3, 1, 2).copy()
