@@ -1,13 +1,13 @@
 """The mode-collapse table: every method on the 2D ring and grid, 10 seeds each, beside the
 published numbers of PacGAN (Lin et al., 2018, Table 1).
 
-    python benchmarks/mode_collapse.py                 # the full table (30-60 min, 2 cores)
+    python benchmarks/mode_collapse.py                 # the full table (about an hour, 2 cores)
     python benchmarks/mode_collapse.py --quick         # a smoke test (2 seeds, 50 steps)
     python benchmarks/mode_collapse.py --methods gan pacgan2 --seeds 3
 
 The protocol, the same for every method: :func:`minigan.gan.experiment.run_mixture` with the
 "classroom" preset (G and D with two hidden layers of 64 units, Adam, batches of 64; the table
-lists it as run) for ``--steps`` generator updates (2,500 by default), with each method's
+lists it as run) for ``--steps`` generator updates (6,000 by default), with each method's
 default options, then the mode metrics of :mod:`minigan.gan.metrics` on 2,500 samples: modes
 captured (a mode with at least one sample within 3 standard deviations), the share of such
 high-quality samples and the reverse KL of the mode histogram. Each cell is the mean +-
@@ -41,7 +41,7 @@ from minigan.gan.methods import METHODS  # noqa: E402
 
 DATASETS = ("ring", "grid")
 PRESET = "classroom"
-STEPS = 2500  # the whole table then takes about half an hour of CPU on each of two cores
+STEPS = 6000  # 1,000 steps of every method, both datasets: 90 CPU s per seed
 RUN_LENGTH = ("steps", "eval_every")  # fields of the preset that the protocol replaces
 # PacGAN, Table 1: (modes, % high quality, reverse KL) with the paper's players and 400k steps
 PUBLISHED = {

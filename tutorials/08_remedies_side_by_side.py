@@ -23,8 +23,9 @@
 # 2. every method on both datasets: one figure of the final samples;
 # 3. the numbers, and how far to trust one seed.
 #
-# Run it as a script (`python tutorials/08_remedies_side_by_side.py --out runs/08`, about ten
-# minutes on two cores; `--quick` for a few steps) or open it as a notebook.
+# Run it as a script (`python tutorials/08_remedies_side_by_side.py --out runs/08`, five to ten
+# minutes on two cores, fastest with `OPENBLAS_NUM_THREADS=1`; `--quick` for a few steps) or
+# open it as a notebook.
 
 # %%
 import inspect
@@ -136,7 +137,11 @@ for ax, dataset in zip(axes, DATASETS):
 save(fig, args.out, "modes_captured.png")
 
 # %% [markdown]
-# Do not rank the methods on this one run. GAN training is noisy: the same method with
+# Two cautions. First, 2,000 steps is a short budget (tutorial 07's runs take 10,000): most
+# generators have found where the modes are but not yet how narrow they are, so few samples
+# are within 3 standard deviations, and the number of modes captured is the column to compare
+# (a reverse KL with almost no high-quality samples says little). Second, do not rank the
+# methods on this one run. GAN training is noisy: the same method with
 # another seed can find two more modes or two fewer, and a method that needs a longer run or
 # a tuned learning rate (WGAN with clipping is slow to converge; the unrolled GAN's look-ahead
 # pays off late) is judged here on a short, common budget. `benchmarks/mode_collapse.py`

@@ -10,16 +10,22 @@ that comparing methods changes one switch.
   biases 0; Adam with learning rate 1e-4 and beta1 = 0.8 for both players; batches of 100.
   They trained for 400 epochs of 100,000 samples (400,000 steps): hours on a CPU, so pass
   ``steps=`` for a shorter look.
-- ``"classroom"``: small players and a short run that finishes in under a minute on a laptop
-  CPU (see :data:`COLLAPSE_DEMO`).
+- ``"classroom"``: small players (two hidden layers of 64 units each, noise z ~ N(0, I_2),
+  batches of 64) and 10,000 steps, under a minute on two CPU cores. G's learning rate is three
+  times D's (Adam 5e-4 against 1.67e-4, betas (0.5, 0.999)): D cannot keep up, so G does
+  better by moving *all* its samples to wherever D currently says "real" than by spreading
+  them, D then learns to reject that spot, and G jumps to the next one. This mode hopping is
+  the dynamics of mode collapse, made fast on purpose. Over the last 30% of the run both
+  learning rates decay linearly towards 0, so that G settles where it is and the final
+  metrics measure which modes it covers rather than how much it jitters around them.
 
 :data:`COLLAPSE_DEMO` and :data:`REMEDY_DEMO` are keyword arguments for ``run_mixture`` that
-differ in one switch, the method: the first ends with the generator on at most 3 of the
-ring's 8 modes for most seeds, the second finds all 8 (the measured counts are in the
-docstrings of the constants and checked by a slow test).
+differ in one switch, the method; their docstrings give the measured seed counts, which a
+slow test checks (``pytest -m slow tests/test_experiment.py``).
 """
 
 from dataclasses import dataclass, fields, replace
+from typing import Optional
 
 
 @dataclass(frozen=True)
@@ -48,7 +54,7 @@ class Preset:
     d_hidden: tuple
     d_activation: str
     d_pieces: int
-    init_std: object
+    init_std: Optional[float]
     g_lr: float
     d_lr: float
     betas: tuple
@@ -89,7 +95,15 @@ def get_preset(preset="classroom", **changes):
 
 
 COLLAPSE_DEMO = {"dataset": "ring", "method": "gan", "preset": "classroom"}
-"""Mode collapse on demand (to be measured)."""
+"""Mode collapse on demand: the non-saturating GAN on the 8-mode ring with the classroom
+preset. Measured over seeds 0-9, modes captured at the end: 1, 2, 0, 0, 0, 0, 4, 0, 0, 1, so
+at most 3 of 8 in 9 of 10 seeds (in the runs with 0, not one sample is within 3 standard
+deviations of a centre); 16 s per run on one core."""
 
 REMEDY_DEMO = {**COLLAPSE_DEMO, "method": "pacgan2"}
-"""The same run with one switch changed (to be measured)."""
+"""The same run with one switch changed: PacGAN with packs of 2. D now sees two samples at a
+time, and two samples from the same mode are a giveaway; G spreads out and keeps every mode.
+Measured over seeds 0-9: all 8 modes captured in 10 of 10 seeds, 24 s per run on one core.
+
+The times are with NumPy's BLAS on one thread (``OPENBLAS_NUM_THREADS=1``): for matrices this
+small, OpenBLAS's threads cost more than they save, several times more on a busy machine."""
