@@ -12,27 +12,16 @@ arithmetic rate against this machine's float32 matrix-product rate, the geometri
 ratios and the ratio of the total times. See benchmarks/README.md for the recorded results.
 """
 
-import argparse
-import os
-import platform
 import statistics
 import sys
 import time
 from pathlib import Path
 
+from _common import argument_parser, machine_details, require_torch, sample_count, use_threads
 
-def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=15, help="timed samples per job")
-    parser.add_argument("--pause", type=float, default=0.15, help="seconds before each sample")
-    parser.add_argument("--quick", action="store_true", help="5 samples per job")
-    parser.add_argument("--threads", type=int, help="threads for both libraries (default: theirs)")
-    return parser.parse_args()
-
-
-ARGS = parse_args() if __name__ == "__main__" else None
-if ARGS is not None and ARGS.threads:  # OpenBLAS reads its thread count once, when it loads
-    os.environ["OPENBLAS_NUM_THREADS"] = os.environ["OMP_NUM_THREADS"] = str(ARGS.threads)
+ARGS = argument_parser(__doc__, "job").parse_args() if __name__ == "__main__" else None
+if ARGS is not None:
+    use_threads(ARGS.threads)  # before NumPy and PyTorch load
 
 import numpy as np  # noqa: E402
 
@@ -41,12 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a sourc
 import minigan  # noqa: E402
 import minigan.functional as F  # noqa: E402
 
-try:
-    import torch
-except ImportError:  # pragma: no cover - the benchmark is a comparison
-    sys.exit("bench_conv.py compares with PyTorch: install it with `pip install torch`")
-if ARGS is not None and ARGS.threads:
-    torch.set_num_threads(ARGS.threads)
+torch = require_torch(__file__)
 
 BATCH = 64
 # name, transposed, in channels, out channels, input size, kernel, stride, padding, bias
@@ -61,26 +45,6 @@ LAYERS = [
     ("G deconv 128->64 @8", True, 128, 64, 8, 4, 2, 1, False),
     ("G deconv 64->1 @16", True, 64, 1, 16, 4, 2, 1, True),
 ]
-
-
-def machine_details():
-    """CPU model, cores, library versions and the BLAS each library uses."""
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as f:
-            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
-    torch_config = torch.__config__.show().replace(",", " ").split()
-    torch_blas = [part.split("=", 1)[1] for part in torch_config if part.startswith("BLAS_INFO=")]
-    threads = os.environ.get("OPENBLAS_NUM_THREADS", "default")
-    return [
-        f"CPU: {cpu}, {os.cpu_count()} cores; Python {platform.python_version()}",
-        f"numpy {np.__version__} (BLAS: {blas.get('name')} {blas.get('version', '')}, threads: "
-        f"{threads}); torch {torch.__version__} (BLAS: {', '.join(torch_blas) or 'unknown'}, "
-        f"{torch.get_num_threads()} threads)",
-    ]
 
 
 def timed(fn, pause):
@@ -179,4 +143,4 @@ def run(repeats, pause):
 
 
 if __name__ == "__main__":
-    run(5 if ARGS.quick else ARGS.repeats, ARGS.pause)
+    run(sample_count(ARGS), ARGS.pause)

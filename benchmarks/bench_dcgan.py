@@ -22,8 +22,6 @@ buffers to it) is printed as a cross-check. Linux only.
 """
 
 import argparse
-import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -32,6 +30,7 @@ import tracemalloc
 from pathlib import Path
 
 import numpy as np
+from _common import argument_parser, machine_details, require_torch, sample_count
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a source checkout
 
@@ -42,10 +41,7 @@ BATCH, SIZE, NZ = 64, 32, 100
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--samples", type=int, default=15, help="timed samples per library")
-    parser.add_argument("--pause", type=float, default=0.15, help="seconds before each sample")
-    parser.add_argument("--quick", action="store_true", help="5 samples per library")
+    parser = argument_parser(__doc__, "library", threads=False)
     parser.add_argument("--ngf", type=int, default=64)
     parser.add_argument("--ndf", type=int, default=64)
     parser.add_argument("--memory-child", choices=("minigan", "torch"), help=argparse.SUPPRESS)
@@ -185,11 +181,8 @@ def main(argv=None):
     args = parse_args(argv)
     if args.memory_child:
         return memory_child(args)
-    try:
-        import torch
-    except ImportError:
-        sys.exit("bench_dcgan.py compares with PyTorch: install it with `pip install torch`")
-    samples = 5 if args.quick else args.samples
+    require_torch(__file__)
+    samples = sample_count(args)
     mg_step, G, D = minigan_setup(args)
     th_step = torch_setup(args, G, D)
     first_mg, first_th = mg_step(), th_step()  # same weights, same batch: the same losses
@@ -200,9 +193,8 @@ def main(argv=None):
     medians = time_steps({"minigan": mg_step, "PyTorch": th_step}, samples, args.pause)
     memory = {name: peak_growth(args, lib) for name, lib in (("minigan", "minigan"),
                                                                 ("PyTorch", "torch"))}
+    print("\n".join(machine_details()))
     print(f"DCGAN step, batch {BATCH}, {SIZE}x{SIZE}x1, ngf {args.ngf}, ndf {args.ndf}, float32; "
-          f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, NumPy "
-          f"{np.__version__}, PyTorch {torch.__version__} ({torch.get_num_threads()} threads); "
           f"{samples} interleaved samples, median")
     print(f"{'':10s}{'ms / step':>12s}{'peak MiB':>12s}")
     for name in medians:

@@ -17,27 +17,16 @@ minigan / PyTorch. These steps are small (a few hundred units): their time is mo
 per-operation overhead of each library, not arithmetic. See benchmarks/README.md for results.
 """
 
-import argparse
-import os
-import platform
 import statistics
 import sys
 import time
 from pathlib import Path
 
+from _common import argument_parser, machine_details, require_torch, sample_count, use_threads
 
-def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--samples", type=int, default=15, help="timed samples per library")
-    parser.add_argument("--pause", type=float, default=0.15, help="seconds before each sample")
-    parser.add_argument("--quick", action="store_true", help="5 samples per library")
-    parser.add_argument("--threads", type=int, help="threads for both libraries (default: theirs)")
-    return parser.parse_args()
-
-
-ARGS = parse_args() if __name__ == "__main__" else None
-if ARGS is not None and ARGS.threads:  # OpenBLAS reads its thread count once, when it loads
-    os.environ["OPENBLAS_NUM_THREADS"] = os.environ["OMP_NUM_THREADS"] = str(ARGS.threads)
+ARGS = argument_parser(__doc__, "library").parse_args() if __name__ == "__main__" else None
+if ARGS is not None:
+    use_threads(ARGS.threads)  # before NumPy and PyTorch load
 
 import numpy as np  # noqa: E402
 
@@ -50,30 +39,10 @@ from minigan.gan.experiment import build_players  # noqa: E402
 from minigan.gan.methods import make_method  # noqa: E402
 from minigan.gan.presets import get_preset  # noqa: E402
 
-try:
-    import torch
-except ImportError:  # pragma: no cover - the benchmark is a comparison
-    sys.exit("bench_mlp_step.py compares with PyTorch: install it with `pip install torch`")
-if ARGS is not None and ARGS.threads:
-    torch.set_num_threads(ARGS.threads)
+torch = require_torch(__file__)
 
 PRESETS = ("classroom", "paper")
 STEPS_PER_SAMPLE = {"classroom": 20, "paper": 4}  # about 20-50 ms of work per sample
-
-
-def machine_details():
-    """CPU model, cores, library versions and their thread counts."""
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as f:
-            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
-    return [f"CPU: {cpu}, {os.cpu_count()} cores; Python {platform.python_version()}",
-            f"numpy {np.__version__} (BLAS: {blas.get('name')}, threads: "
-            f"{os.environ.get('OPENBLAS_NUM_THREADS', 'default')}); torch {torch.__version__} "
-            f"({torch.get_num_threads()} threads)"]
 
 
 # -- the PyTorch twin ---------------------------------------------------------------------------
@@ -202,4 +171,4 @@ def run(samples, pause):
 
 
 if __name__ == "__main__":
-    run(5 if ARGS.quick else ARGS.samples, ARGS.pause)
+    run(sample_count(ARGS), ARGS.pause)

@@ -1,4 +1,5 @@
-"""Shared fixtures: the device each test runs on, and PyTorch where it is installed."""
+"""Shared fixtures: the device each test runs on, PyTorch where it is installed, and headless
+matplotlib where it is installed."""
 
 import os
 
@@ -45,3 +46,15 @@ def torch():
 @pytest.fixture
 def rng():
     return np.random.default_rng(0)
+
+
+@pytest.fixture
+def plt():
+    """matplotlib.pyplot on the headless Agg backend; tests that take it skip where matplotlib is
+    not installed, and every figure they open is closed afterwards."""
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    yield plt
+    plt.close("all")

@@ -15,6 +15,12 @@ output y = f(x_1, ..., x_n), :func:`compare_with_torch` checks
 3. the gradient of s = sum_i <g_i, w_i> (random w_i) with respect to every x_i, the
    Hessian-vector products, and with respect to v, which gives the Jacobian-vector product J w
    and so checks that backward is linear in v.
+
+The comparison runs in float64 by default; ``dtype=np.float32`` runs both libraries in float32
+(with tolerances to match) and so also checks that every result stays float32.
+
+Whole players are compared through :func:`torch_twin`, PyTorch layers with a minigan MLP's
+weights.
 """
 
 import numpy as np
@@ -22,7 +28,7 @@ from strategies import Input
 
 import minigan
 import minigan.functional as MF
-from minigan import backend
+from minigan import backend, nn
 
 
 class _Slot:
@@ -69,8 +75,8 @@ class Case:
     def minigan_args(self, leaves, device="cpu"):
         return self._fill(self.template, leaves, lambda a: minigan.tensor(a, device=device))
 
-    def torch_leaves(self, torch):
-        return [torch.tensor(x.values, requires_grad=True) for x in self.inputs]
+    def torch_leaves(self, torch, dtype=np.float64):
+        return [torch.tensor(x.values.astype(dtype), requires_grad=True) for x in self.inputs]
 
     def torch_args(self, leaves, torch):
         return self._fill(self.template, leaves, torch.as_tensor)
@@ -98,6 +104,12 @@ class TorchFunctional:
 
     def min(self, x, dim=None, keepdim=False):
         return self.torch.amin(x, () if dim is None else dim, keepdim)
+
+    def binary_cross_entropy_with_logits(self, input, target, weight=None, pos_weight=None,
+                                         reduction="mean"):
+        # torch.binary_cross_entropy_with_logits takes the reduction as an enum value.
+        return self.torch.nn.functional.binary_cross_entropy_with_logits(
+            input, target, weight, pos_weight=pos_weight, reduction=reduction)
 
     def log_sigmoid(self, x):
         return self.torch.nn.functional.logsigmoid(x)
@@ -141,15 +153,16 @@ def _grads(grad, outputs, inputs, zeros, **kwargs):
 
 
 def compare_with_torch(torch, fn, args, device="cpu", torch_fn=None, rtol=1e-10, atol=1e-12,
-                       seed=0):
+                       seed=0, dtype=np.float64):
     """Check ``fn(F, *args)`` in minigan against ``torch_fn`` (default ``fn``) in PyTorch:
-    values, first and second derivatives (see the module docstring). Raises AssertionError."""
+    values, first and second derivatives (see the module docstring), with the differentiable
+    inputs in ``dtype``. Raises AssertionError."""
     rng = np.random.default_rng(seed)
     case = args if isinstance(args, Case) else Case(args)
     xp = backend.array_module(device)
 
-    m_x = case.minigan_leaves(device)
-    t_x = case.torch_leaves(torch)
+    m_x = case.minigan_leaves(device, dtype)
+    t_x = case.torch_leaves(torch, dtype)
     m_y = fn(MF, *case.minigan_args(m_x, device))
     t_y = (torch_fn or fn)(TorchFunctional(torch), *case.torch_args(t_x, torch))
     _assert_same("value", m_y, t_y, rtol, atol)
@@ -163,7 +176,7 @@ def compare_with_torch(torch, fn, args, device="cpu", torch_fn=None, rtol=1e-10,
     for i, (m, t) in enumerate(zip(m_g, t_g)):
         _assert_same(f"gradient for input {i}", m, t, rtol, atol)
 
-    ws = [rng.standard_normal(x.values.shape) for x in case.inputs]
+    ws = [rng.standard_normal(x.values.shape).astype(dtype) for x in case.inputs]
     m_s = sum(((g * minigan.Tensor(xp.asarray(w))).sum() for g, w in zip(m_g, ws)), start=0.0)
     t_s = sum(((g * torch.tensor(w)).sum() for g, w in zip(t_g, ws)), start=0.0)
     if not (m_s.requires_grad or t_s.requires_grad):
@@ -174,3 +187,25 @@ def compare_with_torch(torch, fn, args, device="cpu", torch_fn=None, rtol=1e-10,
         what = ("Jacobian-vector product (gradient of <g, w> for the cotangent)" if i == len(m_x)
                 else f"second derivative for input {i}")
         _assert_same(what, m, t, rtol, atol)
+
+
+def torch_twin(torch, module):
+    """A ``torch.nn.Sequential`` with the layers and weights of an MLP player's ``net`` (Linear,
+    ReLU, LeakyReLU, Tanh), in PyTorch's default dtype (float64 under the ``torch`` fixture)."""
+    layers = []
+    for layer in module.net:
+        if isinstance(layer, nn.Linear):
+            twin = torch.nn.Linear(layer.in_features, layer.out_features)
+            with torch.no_grad():
+                twin.weight.copy_(torch.tensor(layer.weight.detach().numpy()))
+                twin.bias.copy_(torch.tensor(layer.bias.detach().numpy()))
+        elif isinstance(layer, nn.LeakyReLU):
+            twin = torch.nn.LeakyReLU(layer.negative_slope)
+        elif isinstance(layer, nn.ReLU):
+            twin = torch.nn.ReLU()
+        elif isinstance(layer, nn.Tanh):
+            twin = torch.nn.Tanh()
+        else:
+            raise TypeError(f"torch_twin: no PyTorch twin for a {type(layer).__name__} layer")
+        layers.append(twin)
+    return torch.nn.Sequential(*layers)

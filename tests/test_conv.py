@@ -13,6 +13,8 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from oracle import compare_with_torch
+from strategies import Input
 
 import minigan
 import minigan.functional as F
@@ -96,32 +98,32 @@ both_kinds = st.booleans().flatmap(cases)
 LAYOUTS = ("contiguous", "channels_last", "strided", "reversed")
 
 
-def arrange(values, layout, xp):
-    """The same values on xp in another memory layout (a view whose strides differ)."""
-    values = xp.asarray(values)
+def arrange(values, layout):
+    """The values as an :class:`~strategies.Input` stored in ``layout``: channels-last (4-D
+    arrays), every other element of a twice-as-wide buffer along the last axis ("strided"), or
+    with a negative stride along it ("reversed")."""
     if layout == "channels_last" and values.ndim == 4:
-        return xp.ascontiguousarray(values.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
-    if layout == "strided":  # every other element of a twice-as-wide array
-        wide = xp.zeros(values.shape[:-1] + (2 * values.shape[-1],), dtype=values.dtype)
-        wide[..., ::2] = values
-        return wide[..., ::2]
-    if layout == "reversed":  # negative strides
-        return xp.ascontiguousarray(values[..., ::-1])[..., ::-1]
-    return values
+        return Input(values, perm=(0, 2, 3, 1))
+    last_step = {"strided": 2, "reversed": -1}.get(layout, 1)
+    return Input(values, steps=(1,) * (values.ndim - 1) + (last_step,))
 
 
 @st.composite
-def operands(draw, case, xp, bias=True):
-    """Random float64 x, w and (maybe) b for a case, each in a drawn layout, as leaf
-    tensors."""
+def operands(draw, case, bias=True):
+    """Random float64 x, w and (maybe) b for a case, each an :class:`~strategies.Input` in a
+    drawn layout; an absent b is None."""
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     shapes = [case.input_shape, case.weight_shape]
     if bias and draw(st.booleans()):
         shapes.append((case.out_channels,))
-    tensors = [minigan.Tensor(arrange(rng.standard_normal(s),
-                                      draw(st.sampled_from(LAYOUTS)), xp), requires_grad=True)
-               for s in shapes]
-    return tensors + [None] * (3 - len(tensors))
+    inputs = [arrange(rng.standard_normal(s), draw(st.sampled_from(LAYOUTS))) for s in shapes]
+    return inputs + [None] * (3 - len(inputs))
+
+
+def leaves(inputs, xp):
+    """Leaf tensors on xp for drawn operands, in their layouts (None stays None)."""
+    return [None if x is None else minigan.Tensor(x.array(xp), requires_grad=True)
+            for x in inputs]
 
 
 # -- naive references: the definitions, written as loops ------------------------------------
@@ -184,7 +186,7 @@ def test_kernels_match_naive_loops(case, xp):
 @given(data=st.data())
 def test_conv_matches_naive_loops_on_any_geometry(data, xp):
     case = data.draw(both_kinds)
-    x, w, b = data.draw(operands(case, xp))
+    x, w, b = leaves(data.draw(operands(case)), xp)
     y = case.run(F, x, w, b)
     expected = case.naive(numpy_of(x), numpy_of(w), numpy_of(b))
     np.testing.assert_allclose(numpy_of(y), expected, rtol=1e-12, atol=1e-12)
@@ -196,7 +198,7 @@ def test_conv_matches_naive_loops_on_any_geometry(data, xp):
 def test_col2im_is_the_adjoint_of_im2col(case, seed, layout, xp):
     # <im2col(x), c> = <x, col2im(c)> for all x, c: col2im is the transpose of the linear map.
     rng = np.random.default_rng(seed)
-    x = arrange(rng.standard_normal(case.input_shape), layout, xp)
+    x = arrange(rng.standard_normal(case.input_shape), layout).array(xp)
     cols = im2col(x, case.kernel, case.stride, case.padding, case.dilation)
     c = xp.asarray(rng.standard_normal(cols.shape))
     back = col2im(c, x.shape, case.stride, case.padding, case.dilation)
@@ -231,7 +233,7 @@ def check_mode(*tensors, limit=120):
 @given(data=st.data())
 def test_gradcheck(data, xp):
     case = data.draw(st.booleans().flatmap(lambda t: cases(t, max_batch=2, max_channels=2)))
-    x, w, b = data.draw(operands(case, xp))
+    x, w, b = leaves(data.draw(operands(case)), xp)
     inputs = (x, w) if b is None else (x, w, b)
     assert minigan.gradcheck(runner(case), *inputs, mode=check_mode(*inputs))
 
@@ -241,7 +243,7 @@ def test_gradcheck(data, xp):
 def test_gradgradcheck(data, xp):
     case = data.draw(st.booleans().flatmap(
         lambda t: cases(t, max_batch=2, max_channels=2, max_extra=2)))
-    x, w, _ = data.draw(operands(case, xp, bias=False))
+    x, w, _ = leaves(data.draw(operands(case, bias=False)), xp)
     assert minigan.gradgradcheck(runner(case), x, w, mode=check_mode(x, w))
 
 
@@ -250,11 +252,11 @@ def test_gradgradcheck(data, xp):
 def test_weight_gradient_is_differentiable_twice(data, xp):
     # Third derivatives of a convolution: the weight gradient's own first and second ones.
     case = data.draw(cases(False, max_batch=2, max_channels=2, max_extra=2))
-    x, w, _ = data.draw(operands(case, xp, bias=False))
+    x, w, _ = leaves(data.draw(operands(case, bias=False)), xp)
     with minigan.no_grad():
         g_shape = case.run(F, x, w, None).shape
     g = minigan.Tensor(arrange(np.random.default_rng(0).standard_normal(g_shape),
-                               data.draw(st.sampled_from(LAYOUTS)), xp), requires_grad=True)
+                               data.draw(st.sampled_from(LAYOUTS))).array(xp), requires_grad=True)
     fn = lambda x, g: F.conv2d_grad_weight(  # noqa: E731
         x, g, case.kernel, case.stride, case.padding, case.dilation)
     assert minigan.gradcheck(fn, x, g, mode=check_mode(x, g))
@@ -264,74 +266,38 @@ def test_weight_gradient_is_differentiable_twice(data, xp):
 # -- against PyTorch: outputs, gradients, second derivatives ------------------------------------
 
 
-def derivatives(functional, grad, case, x, w, b, v, u):
-    """Output, first derivatives for the cotangent v, and the second derivatives of
-    <u_x, dx> + <u_w, dw> with respect to x, w and v; the same code for both libraries."""
-    y = case.run(functional, x, w, b)
-    first = grad(y, [x, w] if b is None else [x, w, b], v, create_graph=True)
-    dx, dw = first[:2]
-    second = grad((dx * u[0]).sum() + (dw * u[1]).sum(), [x, w, v])
-    return [y, *first, *second]
-
-
-def assert_like_torch(case, x, w, b, torch, rtol=1e-10, atol=1e-10):
-    with minigan.no_grad():
-        out_shape = case.run(F, x, w, b).shape
-    rng = np.random.default_rng(2)
-    v = minigan.Tensor(rng.standard_normal(out_shape), requires_grad=True)
-    u = [minigan.Tensor(rng.standard_normal(t.shape)) for t in (x, w)]
-    ours = derivatives(F, minigan.grad, case, x, w, b, v, u)
-
-    def theirs(t, requires_grad=True):
-        return None if t is None else torch.tensor(np.ascontiguousarray(numpy_of(t)),
-                                                   requires_grad=requires_grad)
-
-    t_x, t_w, t_b, t_v = (theirs(t) for t in (x, w, b, v))
-    expected = derivatives(torch.nn.functional, torch.autograd.grad, case, t_x, t_w, t_b, t_v,
-                           [theirs(t, False) for t in u])
-    names = ["output", "d input", "d weight"] + ["d bias"] * (b is not None) + [
-        "d2 / d input", "d2 / d weight", "d2 / d grad_output"]
-    for name, mine, reference in zip(names, ours, expected):
-        assert mine.shape == tuple(reference.shape), name
-        np.testing.assert_allclose(numpy_of(mine), reference.detach().numpy(), rtol=rtol,
-                                   atol=atol, err_msg=name)
+# Output, first derivatives and second derivatives (tests/oracle.py), float64, to 1e-10.
+TORCH_TOLERANCE = dict(rtol=1e-10, atol=1e-10)
 
 
 @pytest.mark.torch
 @FIXTURES_OK
 @given(data=st.data())
-def test_matches_torch(data, xp, torch):
+def test_matches_torch(data, device, torch):
     case = data.draw(both_kinds)
-    assert_like_torch(case, *data.draw(operands(case, xp)), torch)
+    compare_with_torch(torch, case.run, data.draw(operands(case)), device, **TORCH_TOLERANCE)
 
 
 @pytest.mark.torch
 @pytest.mark.parametrize("transposed", [False, True])
-def test_matches_torch_on_a_dcgan_layer_in_float32(transposed, xp, torch):
-    # A k4 s2 p1 layer at DCGAN's sizes, float32 in and out, gradients float32 too.
+def test_matches_torch_on_a_dcgan_layer_in_float32(transposed, device, torch):
+    # A k4 s2 p1 layer at DCGAN's sizes, float32 in and out, derivatives float32 too (the oracle
+    # checks each result's dtype against PyTorch's).
     case = Case(transposed, 4, 16, 8, (8, 8), (4, 4), (2, 2), (1, 1), (1, 1))
     rng = np.random.default_rng(3)
-    x, w, b = (minigan.Tensor(xp.asarray(rng.standard_normal(s), dtype=np.float32),
-                              requires_grad=True)
+    x, w, b = (Input(rng.standard_normal(s))
                for s in (case.input_shape, case.weight_shape, (case.out_channels,)))
-    y = case.run(F, x, w, b)
-    y.backward(minigan.ones_like(y))
-    assert y.dtype == x.grad.dtype == w.grad.dtype == b.grad.dtype == np.float32
-    t_x, t_w, t_b = (torch.tensor(numpy_of(t), requires_grad=True) for t in (x, w, b))
-    t_y = case.run(torch.nn.functional, t_x, t_w, t_b)
-    t_y.sum().backward()
-    for mine, reference in [(y, t_y), (x.grad, t_x.grad), (w.grad, t_w.grad), (b.grad, t_b.grad)]:
-        np.testing.assert_allclose(numpy_of(mine), reference.detach().numpy(), rtol=1e-4,
-                                   atol=1e-4)
+    compare_with_torch(torch, case.run, [x, w, b], device, dtype=np.float32, rtol=1e-4,
+                       atol=1e-4)
 
 
 @pytest.mark.slow
 @pytest.mark.torch
 @settings(FIXTURES_OK, max_examples=400)
 @given(data=st.data())
-def test_matches_torch_exhaustively(data, xp, torch):
+def test_matches_torch_exhaustively(data, device, torch):
     case = data.draw(st.booleans().flatmap(lambda t: cases(t, max_extra=8)))
-    assert_like_torch(case, *data.draw(operands(case, xp)), torch)
+    compare_with_torch(torch, case.run, data.draw(operands(case)), device, **TORCH_TOLERANCE)
 
 
 @pytest.mark.slow
@@ -339,7 +305,7 @@ def test_matches_torch_exhaustively(data, xp, torch):
 @given(data=st.data())
 def test_gradgradcheck_exhaustively(data, xp):
     case = data.draw(st.booleans().flatmap(lambda t: cases(t, max_channels=2)))
-    x, w, b = data.draw(operands(case, xp))
+    x, w, b = leaves(data.draw(operands(case)), xp)
     inputs = (x, w) if b is None else (x, w, b)
     assert minigan.gradgradcheck(runner(case), *inputs, mode=check_mode(*inputs, limit=300),
                                  n_directions=6)
@@ -434,6 +400,5 @@ def test_output_padding_below_dilation_is_allowed(torch):
     # output_padding may reach stride as long as it stays below dilation (PyTorch's rule).
     case = Case(True, 1, 2, 2, (3, 4), (2, 3), (1, 1), (0, 1), (2, 2), (1, 1))
     rng = np.random.default_rng(5)
-    x, w = (minigan.Tensor(rng.standard_normal(s), requires_grad=True)
-            for s in (case.input_shape, case.weight_shape))
-    assert_like_torch(case, x, w, None, torch)
+    x, w = (Input(rng.standard_normal(s)) for s in (case.input_shape, case.weight_shape))
+    compare_with_torch(torch, case.run, [x, w, None], **TORCH_TOLERANCE)

@@ -4,6 +4,7 @@ they need (Maxout, MinibatchStd, spectral norm, functional_call)."""
 
 import numpy as np
 import pytest
+from oracle import torch_twin
 
 import minigan
 import minigan.functional as F
@@ -206,25 +207,9 @@ def test_spectral_norm_wraps_every_weight_layer():
 
 # -- second derivatives: WGAN-GP and the unrolled GAN ---------------------------------------------
 
-def _torch_twin(torch, D):
-    """PyTorch layers with D's weights (Linear, LeakyReLU, Tanh)."""
-    layers = []
-    for layer in D.net:
-        if isinstance(layer, nn.Linear):
-            twin = torch.nn.Linear(layer.in_features, layer.out_features)
-            with torch.no_grad():
-                twin.weight.copy_(torch.tensor(layer.weight.detach().numpy()))
-                twin.bias.copy_(torch.tensor(layer.bias.detach().numpy()))
-            layers.append(twin)
-        else:
-            layers.append(torch.nn.Tanh() if isinstance(layer, nn.Tanh)
-                          else torch.nn.LeakyReLU(layer.negative_slope))
-    return torch.nn.Sequential(*layers)
-
-
 def test_gradient_penalty_matches_pytorch(torch, rng):
     D = _D()
-    tD = _torch_twin(torch, D)
+    tD = torch_twin(torch, D)
     real, fake = rng.normal(size=(7, 2)), rng.normal(size=(7, 2))
     penalty = make_method("wgan_gp").penalty(D, minigan.tensor(real), minigan.tensor(fake),
                                              generator=minigan.Generator(3))
@@ -279,7 +264,7 @@ def _torch_unrolled_loss(torch, tD, real, fake, steps, lr):
 
 def test_unrolled_generator_loss_and_its_gradient_match_pytorch(torch, rng):
     D = _D()
-    tD = _torch_twin(torch, D)
+    tD = torch_twin(torch, D)
     real, fake = rng.normal(size=(6, 2)), rng.normal(size=(6, 2))
     x = minigan.tensor(fake, requires_grad=True)
     method = make_method("unrolled", steps=3, lr=0.5)

@@ -4,6 +4,7 @@ the noise, and the Figure-1 snapshot of a 1D GAN."""
 
 import numpy as np
 import pytest
+from oracle import torch_twin
 
 import minigan
 import minigan.gan as gan
@@ -56,29 +57,13 @@ def _trainer_state(trainer):
 
 # -- the step ----------------------------------------------------------------------------------
 
-def _torch_twin(torch, module):
-    """A torch.nn.Sequential with the layers and weights of an MLP player (float64)."""
-    layers = []
-    for layer in module.net:
-        if isinstance(layer, nn.Linear):
-            twin = torch.nn.Linear(layer.in_features, layer.out_features)
-            with torch.no_grad():
-                twin.weight.copy_(torch.tensor(layer.weight.detach().numpy()))
-                twin.bias.copy_(torch.tensor(layer.bias.detach().numpy()))
-            layers.append(twin)
-        else:
-            layers.append(torch.nn.ReLU() if isinstance(layer, nn.ReLU)
-                          else torch.nn.LeakyReLU(layer.negative_slope))
-    return torch.nn.Sequential(*layers)
-
-
 @pytest.mark.parametrize("loss", ["non_saturating", "saturating"])
 def test_train_step_matches_the_classic_pytorch_loop(torch, loss, rng):
     """k = 2 updates of D on detached fakes, then one of G through D: the same weights as
     the textbook PyTorch loop after three rounds, and D's .grad holds its own last gradient."""
     k, rounds, n = 2, 3, 8
     G, D = _players(dtype=np.float64)
-    tG, tD = _torch_twin(torch, G), _torch_twin(torch, D)
+    tG, tD = torch_twin(torch, G), torch_twin(torch, D)
     opt_G, opt_D = _adam(G), _adam(D)
     t_opt_G = torch.optim.Adam(tG.parameters(), lr=2e-3, betas=(0.5, 0.999))
     t_opt_D = torch.optim.Adam(tD.parameters(), lr=2e-3, betas=(0.5, 0.999))
@@ -401,8 +386,7 @@ def test_snapshot_shows_the_models_and_changes_nothing():
     np.testing.assert_allclose(snap.z_lines, gan.noise_quantiles("uniform", 9))
 
 
-def test_snapshots_draw_as_a_grid_of_figure_1_panels():
-    pytest.importorskip("matplotlib")
+def test_snapshots_draw_as_a_grid_of_figure_1_panels(plt):
     G, D = _players()
     data = gaussian_1d(1.0, 0.5)
     snap = viz.snapshot_1d(G, D, data.density, (-3, 4))
@@ -416,7 +400,5 @@ def test_snapshots_draw_as_a_grid_of_figure_1_panels():
     np.testing.assert_allclose([seg[1][0] for seg in segments], snap.x_lines)
     assert [t.get_text() for t in fig.legends[0].get_texts()] == \
         ["data $p_{data}$", "generator $p_g$", "discriminator $D(x)$"]
-    import matplotlib.pyplot as plt
-    plt.close(fig)
     with pytest.raises(ValueError, match="noise_dim=2"):
         viz.snapshot_1d(gan.MLPGenerator(2, 1), D, None, (0, 1))

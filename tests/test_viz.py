@@ -17,16 +17,6 @@ from minigan import viz
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture
-def plt():
-    matplotlib = pytest.importorskip("matplotlib")
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    yield plt
-    plt.close("all")
-
-
 def named(value, name, requires_grad=False, device="cpu"):
     t = minigan.tensor(value, requires_grad=requires_grad, device=device)
     t.name = name

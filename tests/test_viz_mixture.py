@@ -7,16 +7,6 @@ import minigan
 from minigan import data, gan, viz
 
 
-@pytest.fixture
-def plt():
-    matplotlib = pytest.importorskip("matplotlib")
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    yield plt
-    plt.close("all")
-
-
 def players(pack=1, batch_norm=False):
     G = gan.MLPGenerator(2, 2, hidden=(16,), batch_norm=batch_norm,
                          generator=minigan.Generator(0))

@@ -24,6 +24,7 @@ import numpy as np
 from ..autograd import no_grad
 from ..gan.noise import noise_quantiles
 from ..tensor import tensor
+from .panels import fill_panels, panel_rows
 
 _DATA, _GEN, _DISC = "black", "#1a9a3a", "#1f5fbf"
 _Z_LEVEL = -0.35  # height of the noise axis, in units of the density axis (the x axis is at 0)
@@ -141,26 +142,15 @@ def draw_gan_1d_stages(snapshots, titles=None, row_labels=None, panel_size=(3.6,
     the density axis. Returns the figure, with one legend for all panels below them."""
     from . import require_pyplot
 
-    rows = [list(r) for r in snapshots] if isinstance(snapshots[0], (list, tuple)) \
-        else [list(snapshots)]
+    rows = panel_rows(snapshots, Snapshot1D)
     n_rows, n_cols = len(rows), max(len(r) for r in rows)
     plt = require_pyplot()
     fig, axes = plt.subplots(n_rows, n_cols, squeeze=False,
                              figsize=(panel_size[0] * n_cols, panel_size[1] * n_rows + 0.5))
     densities = [1.0] + [float(s.p_data.max()) for r in rows for s in r if s.p_data is not None]
     top = 1.1 * max(densities)
-    for i, row in enumerate(rows):
-        for j in range(n_cols):
-            ax = axes[i][j]
-            if j >= len(row):
-                ax.set_visible(False)
-                continue
-            title = None
-            if titles is not None:
-                title = titles[i][j] if isinstance(titles[0], (list, tuple)) else titles[j]
-            draw_gan_1d(row[j], ax=ax, title=title, top=top)
-        if row_labels is not None:
-            axes[i][0].set_ylabel(row_labels[i], fontsize=11)
+    fill_panels(axes, rows, lambda snapshot, ax, title: draw_gan_1d(snapshot, ax, title, top),
+                titles, row_labels)
     handles, labels = axes[0][0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncol=len(labels), frameon=False)
     fig.tight_layout(rect=(0, 0.06, 1, 1))

@@ -30,6 +30,7 @@ import numpy as np
 from ..autograd import no_grad
 from ..gan.noise import sample_noise
 from ..tensor import Tensor, tensor
+from .panels import fill_panels, panel_rows
 
 _GEN, _MODE = "#1a9a3a", "black"
 _D_CMAP = "RdBu"  # red where D says "fake", blue where it says "real"
@@ -242,16 +243,6 @@ def _legend_handles():
                    label="data modes (circle: 3 std, where a sample is high quality)")]
 
 
-def _rows(snapshots):
-    """A list of rows from one sequence of snapshots or a sequence of sequences."""
-    snapshots = list(snapshots)
-    if not snapshots:
-        raise ValueError("no snapshots to draw")
-    if isinstance(snapshots[0], Snapshot2D):
-        return [snapshots]
-    return [list(row) for row in snapshots]
-
-
 def _d_colorbar(fig, axes, snapshots):
     """One colour bar for D(x) beside the panels, when any panel shows a probability."""
     import matplotlib as mpl
@@ -270,25 +261,14 @@ def draw_mixture_2d_stages(snapshots, titles=None, row_labels=None, panel_size=3
     bar for all panels."""
     from . import require_pyplot
 
-    rows = _rows(snapshots)
+    rows = panel_rows(snapshots, Snapshot2D)
     n_rows, n_cols = len(rows), max(len(r) for r in rows)
     fig, axes = require_pyplot().subplots(
         n_rows, n_cols, squeeze=False, layout="constrained",
         # each row: a square panel and its two-line title; below them the legend, above them
         # the title of the figure
         figsize=(panel_size * n_cols + 1.2, (panel_size + 0.6) * n_rows + 0.9))
-    for i, row in enumerate(rows):
-        for j in range(n_cols):
-            ax = axes[i][j]
-            if j >= len(row):
-                ax.set_visible(False)
-                continue
-            title = None
-            if titles is not None:
-                title = titles[i][j] if isinstance(titles[0], (list, tuple)) else titles[j]
-            draw_mixture_2d(row[j], ax=ax, title=title)
-        if row_labels is not None:
-            axes[i][0].set_ylabel(row_labels[i], fontsize=11)
+    fill_panels(axes, rows, draw_mixture_2d, titles, row_labels)
     _d_colorbar(fig, axes, [s for row in rows for s in row])
     fig.legend(handles=_legend_handles(), loc="outside lower center", ncol=2, frameon=False)
     if suptitle is not None:
@@ -307,7 +287,7 @@ def animate_mixture_2d(snapshots, path, titles=None, fps=4, panel_size=4.0, dpi=
 
     from . import require_pyplot
 
-    runs = _rows(snapshots)
+    runs = panel_rows(snapshots, Snapshot2D)
     frames = len(runs[0])
     if any(len(run) != frames for run in runs):
         raise ValueError(f"animate_mixture_2d: the runs must have as many snapshots each, got "
