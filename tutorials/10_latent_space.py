@@ -25,7 +25,7 @@
 # 3. a class-conditional DCGAN: one row per digit, one column per latent point.
 #
 # Run it as a script (`python tutorials/10_latent_space.py --out runs/10`; it trains two
-# models of 20 epochs, about 10 minutes each on two quiet CPU cores, unless `runs/dcgan` and
+# models of 60 epochs, about 9 minutes each on a quiet CPU core, unless `runs/dcgan` and
 # `runs/cdcgan` already hold them; `--quick` for a smoke run) or open it as a notebook.
 
 # %%
@@ -42,7 +42,7 @@ if args.quick:
     FLAGS = ["--quick", "--ngf", "8", "--ndf", "8", "--epochs", "1", "--no_progress"]
     RUNS = args.out / "runs"
 else:
-    FLAGS = ["--ngf", "32", "--ndf", "32", "--epochs", "20"]
+    FLAGS = ["--ngf", "32", "--ndf", "32", "--epochs", "60"]
     RUNS = Path("runs")
 
 
@@ -50,7 +50,7 @@ else:
 # ## 1. A trained generator
 #
 # The same command as in `docs/results.md`: `python -m minigan.dcgan --ngf 32 --ndf 32
-# --epochs 20 --out runs/dcgan`; `dcgan.resume_or_train` runs it, or only reloads its
+# --epochs 60 --out runs/dcgan`; `dcgan.resume_or_train` runs it, or only reloads its
 # checkpoint when that run is already complete. We keep its generator and draw with
 # `dcgan.generate`, which puts G in eval mode (batch norm with its running statistics: each
 # image depends on its own $z$ only, not on the rest of the batch).
