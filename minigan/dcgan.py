@@ -23,7 +23,12 @@ Written to ``--out``:
   the mean of each measure and the seconds it took);
 - ``checkpoint.npz``, written atomically after every epoch: the models, the optimizers, the
   random generator's state, the epoch and the history. ``--resume`` continues from it to
-  ``--epochs`` exactly as the uninterrupted run would have (bit for bit on the CPU).
+  ``--epochs`` exactly as the uninterrupted run would have (bit for bit on the CPU);
+- with ``--doctor``: ``doctor.txt`` (the report, also printed), ``doctor.json`` and
+  ``doctor.png`` of :mod:`minigan.gan.doctor`, which probes G once per epoch against held-out
+  digits (its own noise and digits: the run's random draws are unchanged) and stops a
+  diverging run. It watches the steps of this invocation: after ``--resume``, its gradient
+  scale is taken at the first resumed step.
 
 ``--quick`` is a smoke run: 256 digits and 2 epochs, ngf = ndf = 16 unless given.
 """
@@ -39,13 +44,20 @@ import time
 import numpy as np
 
 from . import backend, nn, optim
-from .autograd import no_grad
 from .data import DigitLoader, Digits, load_digits
-from .gan import DCGANDiscriminator, DCGANGenerator, TrainingDivergedError, sample_noise
+from .gan import (
+    DCGANDiscriminator,
+    DCGANGenerator,
+    Doctor,
+    ImageProbe,
+    TrainingDivergedError,
+    grad_norm,
+    sample_noise,
+)
 from .gan.step import train_step
 from .random import Generator
 from .serialization import load, save
-from .viz import draw_loss_curves, require_pyplot, save_image_grid
+from .viz import draw_loss_curves, require_pyplot, save_dashboard, save_image_grid
 
 try:
     from tqdm import tqdm
@@ -55,6 +67,7 @@ except ImportError:  # the bar is a nicety: without tqdm the loop prints one lin
 MEASURES = ("d_loss", "g_loss", "d_real", "d_fake")
 HELD_OUT = 0.2  # the fraction of every class kept away from the GAN, for the evaluation
 QUICK_DIGITS = 256
+PROBE_IMAGES = 256  # G's images and held-out digits the doctor compares at each probe
 # Settings a resumed run must share with the run that wrote the checkpoint.
 _FIXED = ("data", "image_size", "batch_size", "nz", "ngf", "ndf", "lr", "beta1", "seed",
           "conditional", "quick")
@@ -83,6 +96,9 @@ def build_parser():
     add("--conditional", action="store_true", help="condition both players on the class")
     add("--quick", action="store_true", help="a smoke run: 256 digits, 2 epochs, small nets")
     add("--no_progress", action="store_true", help="no progress bar")
+    add("--doctor", action="store_true",
+        help="diagnose the training: status in the progress bar, a report at the end, "
+             "doctor.png/json/txt in --out")
     return parser
 
 
@@ -132,12 +148,17 @@ def shrink(digits, size):
     return Digits(np.rint(blocks.mean(axis=(2, 4))).astype(np.uint8), digits.labels)
 
 
+def digit_split(args):
+    """(kept, held out): the digits of ``Digits.split(HELD_OUT, seed=0)``, of side
+    ``--image_size``."""
+    parts = load_digits(args.data).split(HELD_OUT, seed=0)
+    return tuple(shrink(p, args.image_size) for p in parts) if args.image_size < 28 else parts
+
+
 def training_digits(args):
     """The digits G learns from: all but the held-out split (256 of them with --quick), of side
     ``--image_size``."""
-    kept, _ = load_digits(args.data).split(HELD_OUT, seed=0)
-    if args.image_size < 28:
-        kept = shrink(kept, args.image_size)
+    kept, _ = digit_split(args)
     if args.quick:
         kept = kept.subset(Generator(args.seed).numpy.permutation(len(kept))[:QUICK_DIGITS])
     if len(kept) < args.batch_size:
@@ -178,14 +199,8 @@ class WithLabels(nn.Module):
 def generate(G, z, labels=None):
     """G(z [, labels]) as an image Tensor, in eval mode (batch-norm running statistics) and
     without a graph; G's modes are left as they were."""
-    modes = [(m, m.training) for m in G.modules()]
-    G.eval()
-    try:
-        with no_grad():
-            return G(z) if labels is None else G(z, labels)
-    finally:
-        for m, mode in modes:
-            m.training = mode
+    with G.evaluating():
+        return G(z) if labels is None else G(z, labels)
 
 
 # -- the run --------------------------------------------------------------------------------------
@@ -206,6 +221,21 @@ class Run:
         self.epoch = 0
         self.history = {"epoch": [], "step": [], **{m: [] for m in MEASURES}}
         self.epochs = []  # per epoch: its number, the means of the measures, its seconds
+        self.doctor = self.build_doctor() if args.doctor else None
+
+    def build_doctor(self):
+        """A :class:`~minigan.gan.Doctor` probing once per epoch: G's images of its own fixed
+        noise (a class each, in turn, for the conditional model) beside held-out digits."""
+        args = self.args
+        _, held_out = digit_split(args)
+        real = DigitLoader(held_out, size=args.image_size, device=args.device).sample(
+            min(PROBE_IMAGES, len(held_out)), generator=Generator(args.seed + 1))
+        noise = sample_noise(PROBE_IMAGES, (args.nz,), "normal", Generator(args.seed + 2),
+                             args.device)
+        labels = np.arange(PROBE_IMAGES) % 10 if args.conditional else None
+        steps = len(self.loader)
+        return Doctor(ImageProbe(real, noise, labels=labels), probe_every=steps,
+                      window=min(100, steps))
 
     def config(self):
         return {k: getattr(self.args, k) for k in _FIXED}
@@ -241,13 +271,18 @@ class Run:
             if self.args.conditional:
                 G, D = WithLabels(G, labels), WithLabels(D, labels)
             record = train_step(G, D, self.opt_G, self.opt_D, lambda r=real: r, lambda z=z: z)
+            if self.doctor is not None:  # first, so that it records a divergence it stops
+                record.update(d_grad_norm=grad_norm(self.D), g_grad_norm=grad_norm(self.G))
+                self.doctor.update(len(self.history["step"]) + 1, record, self.G)
             self.record(record)
             if bar is not None:
                 bar.update()
+                status = {} if self.doctor is None else {"doctor": self.doctor.status()}
                 bar.set_postfix(epoch=self.epoch, d_loss=f"{record['d_loss']:.3f}",
                                 g_loss=f"{record['g_loss']:.3f}",
                                 **{"D(x)": f"{record['d_real']:.2f}",
-                                   "D(G(z))": f"{record['d_fake']:.2f}"}, refresh=False)
+                                   "D(G(z))": f"{record['d_fake']:.2f}"}, **status,
+                                refresh=False)
         seconds = time.perf_counter() - start
         this = [i for i, e in enumerate(self.history["epoch"]) if e == self.epoch]
         self.epochs.append({"epoch": self.epoch, "seconds": round(seconds, 3),
@@ -311,7 +346,17 @@ def train(args):
     finally:
         if bar is not None:
             bar.close()
+        if run.doctor is not None and run.doctor.last_step is not None:
+            write_doctor(run.doctor, args.out)
     return run
+
+
+def write_doctor(doctor, out):
+    """Print the doctor's report and write its files (also after a divergence it stopped)."""
+    print(doctor.report())
+    for path in doctor.save(out) + [save_dashboard(doctor, os.path.join(out, "doctor.png"),
+                                                   "DCGAN on digits")]:
+        print(f"[wrote] {path}")
 
 
 def resume_or_train(argv):

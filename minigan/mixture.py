@@ -11,7 +11,10 @@ snapshot of the game at each evaluation of the mode metrics, then in ``--out``:
 - ``training.png``: a strip of snapshots over training;
 - ``training.gif``: the same, one frame per snapshot;
 - ``metrics.png``: the mode metrics over training (modes captured, % high quality, reverse KL);
-- ``metrics.json``: the final metrics, their curves, the configuration and the seconds taken.
+- ``metrics.json``: the final metrics, their curves, the configuration and the seconds taken;
+- with ``--doctor``: ``doctor.txt`` (the report, also printed), ``doctor.json`` and
+  ``doctor.png`` (the dashboard) of :mod:`minigan.gan.doctor`, which probes G at every
+  evaluation and stops a diverging run (exit status 1, after writing its files).
 
 Needs matplotlib (``pip install minigan[plots]``).
 """
@@ -24,10 +27,12 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
+from .gan.doctor import Doctor, MixtureProbe
 from .gan.experiment import DATASETS, mixture_dataset, run_mixture
 from .gan.methods import METHODS, make_method
 from .gan.metrics import EVAL_SAMPLES
 from .gan.presets import PRESETS, get_preset
+from .gan.trainer import TrainingDivergedError
 
 QUICK_STEPS, QUICK_EVALUATIONS = 60, 5  # --quick: a smoke test of the whole pipeline
 MAX_FRAMES = 40  # at most this many snapshots (and GIF frames), evenly spread over the run
@@ -81,6 +86,9 @@ def parser():
                    help=f"a short run ({QUICK_STEPS} steps unless --steps), for smoke tests")
     p.add_argument("--out", type=Path, required=True, help="folder for the files")
     p.add_argument("--no_progress", action="store_true", help="no progress bar")
+    p.add_argument("--doctor", action="store_true",
+                   help="diagnose the training (status in the progress bar, a report at the "
+                        "end, doctor.png/json/txt in --out)")
     return p
 
 
@@ -193,12 +201,33 @@ def main(argv=None):
 
     print(f"training {method!r} on the {args.dataset} ({args.preset} preset, seed {args.seed}, "
           f"{args.steps} steps); metrics on {EVAL_SAMPLES} samples every {args.eval_every}")
-    result = run_mixture(mixture, method, seed=args.seed, preset=args.preset,
-                         steps=args.steps, eval_every=args.eval_every, callback=snapshot,
-                         progress=not args.no_progress)
+    doctor = Doctor(MixtureProbe(mixture, seed=args.seed), probe_every=args.eval_every) \
+        if args.doctor else None
+    try:
+        result = run_mixture(mixture, method, seed=args.seed, preset=args.preset,
+                             steps=args.steps, eval_every=args.eval_every, callback=snapshot,
+                             progress=not args.no_progress, doctor=doctor)
+    except TrainingDivergedError as error:
+        if doctor is not None:
+            write_doctor(doctor, args)
+        sys.exit(f"python -m minigan.mixture: error: {error}")
     print(f"{args.dataset}, {method!r}, seed {args.seed}: {result.metrics} in "
           f"{result.seconds:.1f} s")
     for path in write_outputs(result, snapshots, args.out, args):
+        print(f"[wrote] {path}")
+    if doctor is not None:
+        write_doctor(doctor, args)
+
+
+def write_doctor(doctor, args):
+    """Print the doctor's report and write its files into ``--out``."""
+    from . import viz
+
+    print(doctor.report())
+    args.out.mkdir(parents=True, exist_ok=True)
+    title = f"{args.dataset}, {args.method}, seed {args.seed}"
+    for path in doctor.save(args.out) + [viz.save_dashboard(doctor, args.out / "doctor.png",
+                                                              title)]:
         print(f"[wrote] {path}")
 
 

@@ -375,6 +375,24 @@ def test_train_and_eval_reach_every_module():
     assert all(m.training for m in model.modules())
 
 
+def test_evaluating_runs_in_eval_mode_without_a_graph_and_restores_every_mode():
+    bn = nn.BatchNorm1d(3)
+    model = nn.Sequential(nn.Linear(2, 3), bn, nn.Sequential(nn.Dropout(0.5)))
+    model[2].eval()  # a mixed tree: its modes must come back exactly as they were
+    before = [m.training for m in model.modules()]
+    x = minigan.randn(8, 2, generator=minigan.Generator(0))
+    with model.evaluating() as same:
+        assert same is model and not any(m.training for m in model.modules())
+        y = model(x)
+    assert not y.requires_grad  # no graph
+    assert [m.training for m in model.modules()] == before
+    np.testing.assert_array_equal(bn.running_mean.numpy(), np.zeros(3))  # stats untouched
+    with pytest.raises(RuntimeError, match="inside"):
+        with model.evaluating():
+            raise RuntimeError("inside")
+    assert [m.training for m in model.modules()] == before
+
+
 def test_dropout_drops_in_training_only():
     drop = nn.Dropout(0.25, generator=minigan.Generator(0))
     x = minigan.ones(400, 50)

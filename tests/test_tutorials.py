@@ -31,6 +31,8 @@ FIGURES = {
     "09_dcgan_mnist.py": ["real_digits.png", "samples_during_training.png", "loss_curves.png"],
     "10_latent_space.py": ["interpolation.png", "class_rows.png"],
     "11_evaluating_gans.py": ["class_coverage.png", "frechet_distance.png", "parzen.png"],
+    "13_diagnosing_training.py": ["vanishing_gradient.png", "divergence.png",
+                                  "mode_collapse.png", "fixed.png"],
 }
 PUBLIC_MODULES = {"minigan", "minigan.functional", "minigan.viz", "minigan.nn",
                   "minigan.kernels.im2col"}

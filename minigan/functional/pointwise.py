@@ -134,7 +134,12 @@ class LeakyRelu(Function):
     @staticmethod
     def forward(ctx, x, slope):
         positive = x > 0
-        ctx.save_for_backward(ctx.xp.where(positive, 1, slope).astype(x.dtype))
+        # the derivative 1 or slope, as (positive) * (1 - slope) + slope: a multiply and an
+        # add in x's dtype run several times faster than where() with two scalars
+        derivative = positive.astype(x.dtype)
+        derivative *= 1 - slope
+        derivative += slope
+        ctx.save_for_backward(derivative)
         if 0 <= slope <= 1:
             return ctx.xp.maximum(x, slope * x)  # one pass, several times faster than where()
         return ctx.xp.where(positive, x, slope * x)

@@ -18,11 +18,14 @@
 - :mod:`~minigan.gan.presets` and :mod:`~minigan.gan.experiment`: ``run_mixture``, one call
   that trains a method on a mixture and measures it, and the collapse-on-demand demo;
 - :mod:`~minigan.gan.evaluation`: judging GANs of digits: a classifier's class coverage and
-  Fréchet distance, Parzen-window log-likelihoods.
+  Fréchet distance, Parzen-window log-likelihoods;
+- :mod:`~minigan.gan.doctor`: training diagnostics that name a failure (vanishing gradient,
+  mode collapse, oscillation, divergence, a weak D), show the evidence and point to the remedy.
 """
 
-from . import evaluation, experiment, methods, metrics, presets, theory
+from . import doctor, evaluation, experiment, methods, metrics, presets, theory
 from .dcgan import DCGANDiscriminator, DCGANGenerator
+from .doctor import Diagnosis, Doctor, ImageProbe, MixtureProbe
 from .experiment import MixtureResult, run_mixture
 from .losses import (
     GENERATOR_LOSSES,
@@ -52,5 +55,6 @@ __all__ = [
     "ModeMetrics", "mode_metrics", "evaluate",
     "PRESETS", "Preset", "get_preset", "COLLAPSE_DEMO", "REMEDY_DEMO",
     "run_mixture", "MixtureResult",
-    "theory", "methods", "metrics", "presets", "experiment", "evaluation",
+    "Doctor", "Diagnosis", "MixtureProbe", "ImageProbe",
+    "theory", "methods", "metrics", "presets", "experiment", "evaluation", "doctor",
 ]

@@ -112,7 +112,7 @@ def build_players(preset, method, dim, generator):
 
 
 def run_mixture(dataset="ring", method="gan", seed=0, preset="classroom", steps=None,
-                eval_every=None, callback=None, progress=True, **method_options):
+                eval_every=None, callback=None, progress=True, doctor=None, **method_options):
     """Train ``method`` on ``dataset`` with ``preset``; returns a :class:`MixtureResult`.
 
     ``dataset``: ``"ring"``, ``"grid"`` or a GaussianMixture; ``method``: a name from
@@ -123,6 +123,7 @@ def run_mixture(dataset="ring", method="gan", seed=0, preset="classroom", steps=
     m, that is ``batch_size`` packs of m samples, as in PacGAN's experiments.
     ``callback(trainer, metrics)`` is called after each evaluation (before training, every
     ``eval_every`` steps and after the last step) with the :class:`ModeMetrics` just computed.
+    A ``doctor`` (:class:`~minigan.gan.doctor.Doctor`) watches the training (``Trainer.fit``).
     """
     mixture = mixture_dataset(dataset)
     method = make_method(method, **method_options)
@@ -163,7 +164,7 @@ def run_mixture(dataset="ring", method="gan", seed=0, preset="classroom", steps=
 
     _set_learning_rates(trainer, preset, _lr_factor(1, steps, preset.lr_decay))
     measure(trainer)  # step 0: where G starts
-    trainer.fit(steps, callback=after_step, every=1, progress=progress)
+    trainer.fit(steps, callback=after_step, every=1, progress=progress, doctor=doctor)
     return MixtureResult(G=G, D=D, trainer=trainer, curves=curves, metrics=evaluations[-1],
                          mixture=mixture, method=method, preset=preset, seed=seed,
                          seconds=time.perf_counter() - start)

@@ -34,7 +34,6 @@ from numbers import Integral
 import numpy as np
 
 from .. import backend
-from ..autograd import no_grad
 from ..tensor import Tensor
 from .noise import sample_noise
 
@@ -124,13 +123,6 @@ def evaluate(G, mixture, n=EVAL_SAMPLES, generator=None, noise="normal", num_std
     if isinstance(n, bool) or not isinstance(n, Integral) or n < 1:
         raise ValueError(f"evaluate: n must be an int >= 1, got {n!r}")
     param = next(iter(G.parameters()))
-    modes = [(module, module.training) for module in G.modules()]
-    G.eval()
-    try:
-        with no_grad():
-            samples = G(sample_noise(n, G.noise_dim, noise, generator, param.device,
-                                     param.dtype))
-    finally:
-        for module, training in modes:
-            module.training = training
+    with G.evaluating():
+        samples = G(sample_noise(n, G.noise_dim, noise, generator, param.device, param.dtype))
     return mode_metrics(samples, mixture, num_std)

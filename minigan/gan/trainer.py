@@ -124,12 +124,14 @@ class Trainer:
 
     # -- the loop -----------------------------------------------------------------------------
     def fit(self, steps, callback=None, every=100, checkpoint=None, checkpoint_every=None,
-            progress=True):
+            progress=True, doctor=None):
         """Run ``steps`` more rounds of :func:`train_step`; returns the history.
 
         ``callback(trainer)`` runs after step n when ``every`` is an int dividing n, or when n
         is in ``every`` given as a collection of step numbers. With ``checkpoint`` (a path),
-        the state is saved every ``checkpoint_every`` steps (when given) and at the end.
+        the state is saved every ``checkpoint_every`` steps (when given) and at the end. A
+        ``doctor`` (:class:`minigan.gan.doctor.Doctor`) sees every step's record and G, shows
+        its status in the progress bar, and may stop a diverging run.
         """
         due = _schedule(every)
         bar = tqdm(total=steps, desc="GAN", unit="step") if progress and tqdm else None
@@ -141,6 +143,8 @@ class Trainer:
                                     generator=self.rng)
                 record["d_grad_norm"] = grad_norm(self.D)
                 record["g_grad_norm"] = grad_norm(self.G)
+                if doctor is not None:  # first, so that it records a divergence it stops
+                    doctor.update(self.step + 1, record, self.G)
                 self._check_finite(record)
                 self.step += 1
                 self.history["step"].append(self.step)
@@ -149,8 +153,10 @@ class Trainer:
                 if bar is not None:
                     bar.update()
                     if self.step % refresh == 0:
+                        status = {} if doctor is None else {"doctor": doctor.status()}
                         bar.set_postfix(d_loss=f"{record['d_loss']:.3f}",
-                                        g_loss=f"{record['g_loss']:.3f}", refresh=False)
+                                        g_loss=f"{record['g_loss']:.3f}", **status,
+                                        refresh=False)
                 if callback is not None and due(self.step):
                     callback(self)
                 if checkpoint is not None and checkpoint_every and \

@@ -20,10 +20,12 @@ the same model), ``train()`` / ``eval()`` for layers that behave differently whe
 """
 
 from collections import OrderedDict, namedtuple
+from contextlib import contextmanager
 
 import numpy as np
 
 from .. import backend
+from ..autograd import no_grad
 from ..tensor import Tensor, zeros
 
 
@@ -220,6 +222,22 @@ class Module:
     def eval(self):
         """Evaluation mode: dropout is the identity, batch norm uses its running statistics."""
         return self.train(False)
+
+    @contextmanager
+    def evaluating(self):
+        """``with module.evaluating(): y = module(x)``: the module in evaluation mode and no
+        graph recorded, for looking at a model during training (samples, figures, metrics).
+        Afterwards every submodule is back in the mode it was in, so a probe in the middle of
+        training changes nothing (not even batch norm's running statistics, which eval mode
+        leaves alone)."""
+        modes = [(module, module.training) for module in self.modules()]
+        self.eval()
+        try:
+            with no_grad():
+                yield self
+        finally:
+            for module, training in modes:
+                module.training = training
 
     def requires_grad_(self, requires_grad=True):
         """Freeze (False) or unfreeze every parameter, e.g. the discriminator during the

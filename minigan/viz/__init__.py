@@ -6,6 +6,7 @@ matplotlib is an optional extra (``pip install minigan[plots]``): ``import minig
 """
 
 from .conv import draw_cells, draw_im2col
+from .doctor import draw_doctor, save_dashboard
 from .gan1d import Snapshot1D, draw_gan_1d, draw_gan_1d_stages, snapshot_1d
 from .graph import Graph, GraphNode, draw_graph, node_label, trace_graph
 from .images import (
@@ -48,4 +49,4 @@ __all__ = ["require_pyplot", "trace_graph", "draw_graph", "node_label", "Graph",
            "evenly_spread", "Snapshot2D",
            "METRIC_PANELS",
            "image_grid", "save_image_grid", "draw_image_grid", "draw_loss_curves",
-           "running_mean"]
+           "running_mean", "draw_doctor", "save_dashboard"]

@@ -21,7 +21,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..autograd import no_grad
 from ..gan.noise import noise_quantiles
 from ..tensor import tensor
 from .panels import fill_panels, panel_rows
@@ -54,15 +53,9 @@ def _kde(samples, x, bandwidth):
 def _apply_in_eval_mode(module, inputs):
     """``module(inputs)`` as NumPy, in eval mode and without a graph, leaving its modes (and
     batch-norm running statistics) as they were."""
-    modes = [(m, m.training) for m in module.modules()]
-    module.eval()
-    try:
-        param = next(iter(module.parameters()))
-        with no_grad():
-            out = module(tensor(inputs, dtype=param.dtype, device=param.device))
-    finally:
-        for m, mode in modes:
-            m.training = mode
+    param = next(iter(module.parameters()))
+    with module.evaluating():
+        out = module(tensor(inputs, dtype=param.dtype, device=param.device))
     return out.numpy().reshape(len(inputs))
 
 

@@ -27,7 +27,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..autograd import no_grad
 from ..gan.noise import sample_noise
 from ..tensor import Tensor, tensor
 from .panels import fill_panels, panel_rows
@@ -75,17 +74,11 @@ def default_bounds(mixture):
 def _module_output(module, inputs):
     """``module(inputs)`` as a float64 NumPy array, in eval mode and without a graph, leaving
     the module's modes (and batch-norm running statistics) as they were."""
-    modes = [(m, m.training) for m in module.modules()]
-    module.eval()
-    try:
-        param = next(iter(module.parameters()))
-        if not isinstance(inputs, Tensor):  # an array: put it where the weights are
-            inputs = tensor(inputs, dtype=param.dtype, device=param.device)
-        with no_grad():
-            out = module(inputs)
-    finally:
-        for m, mode in modes:
-            m.training = mode
+    param = next(iter(module.parameters()))
+    if not isinstance(inputs, Tensor):  # an array: put it where the weights are
+        inputs = tensor(inputs, dtype=param.dtype, device=param.device)
+    with module.evaluating():
+        out = module(inputs)
     return out.numpy().astype(np.float64)
 
 
