@@ -86,3 +86,64 @@ def machine_details():
         f"{threads}); torch {torch.__version__} (BLAS: {torch_blas(torch)}, "
         f"{torch.get_num_threads()} threads)",
     ]
+
+
+def machine_line():
+    """One line: the CPU, its cores, Python, NumPy and its BLAS thread setting (for the scripts
+    that time minigan alone, without PyTorch)."""
+    import numpy as np
+
+    return (f"{cpu_model()}, {os.cpu_count()} cores; Python {platform.python_version()}, "
+            f"numpy {np.__version__}, OPENBLAS_NUM_THREADS="
+            f"{os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}")
+
+
+def add_table_options(parser, out, quick_help):
+    """The options of the scripts that make a table of many seeded runs: --seeds (0..n-1;
+    10, or 2 with --quick), --jobs (worker processes, one per core), --quick and --out (the
+    folder of ``results.jsonl`` and ``table.md``, default ``out``)."""
+    parser.add_argument("--seeds", type=int, help="seeds 0..n-1 (default 10; 2 with --quick)")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                        help="worker processes (default: one per core)")
+    parser.add_argument("--quick", action="store_true", help=quick_help)
+    parser.add_argument("--out", type=Path, default=Path(out),
+                        help="folder for results.jsonl and table.md")
+
+
+def check_table_options(parser, args, *others):
+    """Fill in the default --seeds and exit with a message if --seeds, --jobs or the options
+    named in ``others`` are below 1."""
+    if args.seeds is None:
+        args.seeds = 2 if args.quick else 10
+    for name in ("seeds", "jobs", *others):
+        if getattr(args, name) < 1:
+            parser.error(f"argument --{name}: must be >= 1, got {getattr(args, name)}")
+
+
+def run_resumable(one_run, jobs, log, key, workers, describe):
+    """Run ``one_run(job)`` for every job of ``jobs`` not yet in ``log`` (a JSON-lines file,
+    one record per finished run) in ``workers`` processes, appending each record as it
+    finishes and printing ``describe(record)``; returns every record of the log, old and new.
+
+    ``key(record)`` is the job a record came from. A long table (an hour of runs) interrupted
+    for any reason resumes where it stopped: the runs already in the log are not repeated.
+    ``one_run`` must be a module-level function (the workers are spawned and import it)."""
+    import json
+    import multiprocessing
+    import time
+
+    done = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+    have = {key(record) for record in done}
+    todo = [job for job in jobs if job not in have]
+    print(f"{len(todo)} runs to do ({len(jobs) - len(todo)} already in {log}), "
+          f"{workers} workers", flush=True)
+    start = time.perf_counter()
+    with multiprocessing.get_context("spawn").Pool(workers) as pool, \
+            log.open("a", encoding="utf-8") as f:
+        for i, record in enumerate(pool.imap_unordered(one_run, todo), 1):
+            f.write(json.dumps(record) + "\n")
+            f.flush()
+            done.append(record)
+            print(f"[{i}/{len(todo)} {time.perf_counter() - start:6.0f} s] {describe(record)}",
+                  flush=True)
+    return done

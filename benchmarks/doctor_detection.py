@@ -37,10 +37,7 @@ appended to ``results.jsonl`` in ``--out``: an interrupted table resumes where i
 """
 
 import argparse
-import json
-import multiprocessing
 import os
-import platform
 import sys
 import time
 from pathlib import Path
@@ -51,7 +48,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a source checkout
 
-from _common import cpu_model  # noqa: E402
+from _common import add_table_options, check_table_options, machine_line, run_resumable  # noqa: E402
 
 from minigan.gan import TrainingDivergedError  # noqa: E402
 from minigan.gan.doctor import CONDITIONS, Doctor, MixtureProbe  # noqa: E402
@@ -75,18 +72,9 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--configs", nargs="+", choices=list(CONFIGS), default=list(CONFIGS),
                         metavar="NAME", help="default: all of " + "; ".join(CONFIGS))
-    parser.add_argument("--seeds", type=int, help="seeds 0..n-1 (default 10; 2 with --quick)")
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
-                        help="worker processes (default: one per core)")
-    parser.add_argument("--quick", action="store_true", help="2 seeds of short runs")
-    parser.add_argument("--out", type=Path, default=Path("runs/doctor_detection"),
-                        help="folder for results.jsonl and table.md")
+    add_table_options(parser, "runs/doctor_detection", "2 seeds of short runs")
     args = parser.parse_args(argv)
-    if args.seeds is None:
-        args.seeds = 2 if args.quick else 10
-    for name in ("seeds", "jobs"):
-        if getattr(args, name) < 1:
-            parser.error(f"argument --{name}: must be >= 1, got {getattr(args, name)}")
+    check_table_options(parser, args)
     return args
 
 
@@ -152,42 +140,30 @@ def table(results, configs, seeds):
     return "\n".join(lines) + "\n"
 
 
-def machine():
-    """The CPU, its cores, Python, NumPy and the BLAS thread setting (no PyTorch here)."""
-    import numpy as np
+def _job_of(record):
+    return record["config"], record["seed"], record["steps"]
 
-    return (f"{cpu_model()}, {os.cpu_count()} cores; Python {platform.python_version()}, "
-            f"numpy {np.__version__}, OPENBLAS_NUM_THREADS="
-            f"{os.environ['OPENBLAS_NUM_THREADS']}")
+
+def _describe(record):
+    found = ", ".join(f"{c} {a}-{b}" for c, a, b in record["diagnoses"]) or "nothing"
+    return f"{record['config']}, seed {record['seed']}: {found} ({record['seconds']:.1f} s)"
 
 
 def main():
     args = parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    log = args.out / "results.jsonl"
-    done = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
-    have = {(r["config"], r["seed"], r["steps"]) for r in done}
     jobs = [(c, s, steps_of(c, args.quick)) for c in args.configs for s in range(args.seeds)]
-    todo = [job for job in jobs if job not in have]
-    print(f"{machine()}\n{len(todo)} runs to do ({len(jobs) - len(todo)} already in {log}), "
-          f"{args.jobs} workers")
+    print(machine_line())
     start = time.perf_counter()
-    with multiprocessing.get_context("spawn").Pool(args.jobs) as pool, \
-            log.open("a", encoding="utf-8") as f:
-        for i, record in enumerate(pool.imap_unordered(one_run, todo), 1):
-            f.write(json.dumps(record) + "\n")
-            f.flush()
-            done.append(record)
-            found = ", ".join(f"{c} {a}-{b}" for c, a, b in record["diagnoses"]) or "nothing"
-            print(f"[{i}/{len(todo)} {time.perf_counter() - start:5.0f} s] {record['config']}, "
-                  f"seed {record['seed']}: {found} ({record['seconds']:.1f} s)", flush=True)
-    results = [r for r in done if (r["config"], r["seed"], r["steps"]) in set(jobs)]
+    done = run_resumable(one_run, jobs, args.out / "results.jsonl", _job_of, args.jobs,
+                         _describe)
+    results = [r for r in done if _job_of(r) in set(jobs)]
     command = "python benchmarks/doctor_detection.py" + " --quick" * args.quick
     if args.seeds != (2 if args.quick else 10):
         command += f" --seeds {args.seeds}"
     if args.configs != list(CONFIGS):
         command += " --configs " + " ".join(f"'{c}'" for c in args.configs)
-    text = f"{table(results, args.configs, args.seeds)}\n`{command}`; {machine()}.\n"
+    text = f"{table(results, args.configs, args.seeds)}\n`{command}`; {machine_line()}.\n"
     (args.out / "table.md").write_text(text, encoding="utf-8")
     print(f"\n{text}\nwrote {args.out / 'table.md'} ({time.perf_counter() - start:.0f} s)")
 

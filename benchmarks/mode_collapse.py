@@ -22,9 +22,7 @@ runs already there are not repeated). ``table.md`` is rewritten at the end.
 import argparse
 import json
 import math
-import multiprocessing
 import os
-import platform
 import sys
 import time
 from dataclasses import asdict
@@ -35,6 +33,8 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a source checkout
+
+from _common import add_table_options, check_table_options, machine_line, run_resumable  # noqa: E402
 
 from minigan.gan.experiment import run_mixture  # noqa: E402
 from minigan.gan.methods import METHODS  # noqa: E402
@@ -56,22 +56,13 @@ def parse_args(argv=None):
     parser.add_argument("--methods", nargs="+", choices=METHODS, default=list(METHODS),
                         metavar="METHOD", help="default: all of " + ", ".join(METHODS))
     parser.add_argument("--datasets", nargs="+", choices=DATASETS, default=list(DATASETS))
-    parser.add_argument("--seeds", type=int, help="seeds 0..n-1 (default 10; 2 with --quick)")
     parser.add_argument("--steps", type=int,
                         help=f"generator updates per run (default {STEPS}; 50 with --quick)")
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
-                        help="worker processes (default: one per core)")
-    parser.add_argument("--quick", action="store_true", help="2 seeds of 50 steps: a smoke test")
-    parser.add_argument("--out", type=Path, default=Path("runs/mode_collapse"),
-                        help="folder for results.jsonl and table.md")
+    add_table_options(parser, "runs/mode_collapse", "2 seeds of 50 steps: a smoke test")
     args = parser.parse_args(argv)
-    if args.seeds is None:
-        args.seeds = 2 if args.quick else 10
     if args.steps is None:
         args.steps = 50 if args.quick else STEPS
-    for name in ("seeds", "steps", "jobs"):
-        if getattr(args, name) < 1:
-            parser.error(f"argument --{name}: must be >= 1, got {getattr(args, name)}")
+    check_table_options(parser, args, "steps")
     return args
 
 
@@ -142,27 +133,26 @@ def table(results, methods, datasets, steps, seeds):
     return "\n".join(lines) + "\n"
 
 
+def _job_of(record):
+    return record["method"], record["dataset"], record["seed"], record["steps"]
+
+
+def _describe(record):
+    return (f"{record['method']:>16} {record['dataset']} seed {record['seed']}: "
+            f"{record['modes']}/{record['num_modes']} modes, "
+            f"{100 * record['high_quality']:.1f}% HQ, KL {record['reverse_kl']:.3f} "
+            f"({record['seconds']:.1f} s)")
+
+
 def main():
     args = parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    log = args.out / "results.jsonl"
-    done = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
-    have = {(r["method"], r["dataset"], r["seed"], r["steps"]) for r in done}
     jobs = [(m, d, s, args.steps) for m in args.methods for d in args.datasets
-            for s in range(args.seeds) if (m, d, s, args.steps) not in have]
-    print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
-          f"{len(jobs)} runs to do ({len(have)} already in {log}), {args.jobs} workers")
+            for s in range(args.seeds)]
+    print(machine_line())
     start = time.perf_counter()
-    with multiprocessing.get_context("spawn").Pool(args.jobs) as pool, \
-            log.open("a", encoding="utf-8") as f:
-        for i, record in enumerate(pool.imap_unordered(one_run, jobs), 1):
-            f.write(json.dumps(record) + "\n")
-            f.flush()
-            done.append(record)
-            print(f"[{i}/{len(jobs)} {time.perf_counter() - start:6.0f} s] {record['method']:>16} "
-                  f"{record['dataset']} seed {record['seed']}: {record['modes']}/"
-                  f"{record['num_modes']} modes, {100 * record['high_quality']:.1f}% HQ, "
-                  f"KL {record['reverse_kl']:.3f} ({record['seconds']:.1f} s)", flush=True)
+    done = run_resumable(one_run, jobs, args.out / "results.jsonl", _job_of, args.jobs,
+                         _describe)
     results = [r for r in done if r["steps"] == args.steps and r["seed"] < args.seeds]
     text = table(results, args.methods, args.datasets, args.steps, args.seeds)
     (args.out / "table.md").write_text(text, encoding="utf-8")
