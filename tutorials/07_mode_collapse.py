@@ -118,7 +118,7 @@ save(fig, args.out, "collapse.png")
 # around the ring, now near one mode, now near another, and never spreads out to cover them
 # all. That is mode collapse. With seed 0 the chase ends with the cluster on one mode, a
 # tenth of its samples within 3 standard deviations of the centre; with other seeds it ends
-# between two modes, with no sample of high quality at all (6 of the 10 seeds of the slow
+# off the modes, with no sample of high quality at all (6 of the 10 seeds of the slow
 # test). Either way, seven or eight of the modes are empty.
 #
 # A word on the numbers: with no high-quality sample at all, the mode histogram is empty, the
