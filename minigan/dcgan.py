@@ -51,6 +51,7 @@ from .gan import (
     Doctor,
     ImageProbe,
     TrainingDivergedError,
+    generate,
     grad_norm,
     sample_noise,
 )
@@ -194,13 +195,6 @@ class WithLabels(nn.Module):
 
     def forward(self, x):
         return self.model(x, self.labels)
-
-
-def generate(G, z, labels=None):
-    """G(z [, labels]) as an image Tensor, in eval mode (batch-norm running statistics) and
-    without a graph; G's modes are left as they were."""
-    with G.evaluating():
-        return G(z) if labels is None else G(z, labels)
 
 
 # -- the run --------------------------------------------------------------------------------------

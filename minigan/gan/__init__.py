@@ -38,7 +38,7 @@ from .losses import (
 from .methods import METHODS, Method, make_method
 from .metrics import ModeMetrics, evaluate, mode_metrics
 from .models import MLPDiscriminator, MLPGenerator
-from .noise import NOISE, noise_quantiles, sample_noise
+from .noise import NOISE, generate, noise_quantiles, sample_noise
 from .presets import COLLAPSE_DEMO, PRESETS, REMEDY_DEMO, Preset, get_preset
 from .step import frozen, train_step
 from .trainer import MEASURES, Trainer, TrainingDivergedError, grad_norm
@@ -50,7 +50,7 @@ __all__ = [
     "Trainer", "TrainingDivergedError", "MEASURES", "grad_norm",
     "MLPGenerator", "MLPDiscriminator",
     "DCGANGenerator", "DCGANDiscriminator",
-    "NOISE", "sample_noise", "noise_quantiles",
+    "NOISE", "sample_noise", "noise_quantiles", "generate",
     "METHODS", "Method", "make_method",
     "ModeMetrics", "mode_metrics", "evaluate",
     "PRESETS", "Preset", "get_preset", "COLLAPSE_DEMO", "REMEDY_DEMO",

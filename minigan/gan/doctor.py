@@ -74,7 +74,7 @@ from ..random import Generator
 from ..tensor import Tensor
 from .evaluation import class_coverage, predict
 from .metrics import EVAL_SAMPLES, mode_metrics
-from .noise import sample_noise
+from .noise import generate, sample_noise
 from .trainer import MEASURES, TrainingDivergedError
 
 # -- the thresholds, each with what it was measured against ------------------------------------
@@ -281,13 +281,6 @@ class SampleReference:
         return {"diversity": float(diversity), "distance": float(distance)}
 
 
-def _generate(G, z, labels=None):
-    """G(z [, labels]) without a graph and in eval mode (batch norm's running statistics, so
-    the samples do not depend on the batch); G's modes are restored after."""
-    with G.evaluating():
-        return G(z) if labels is None else G(z, labels)
-
-
 class MixtureProbe:
     """What G's samples look like next to a :class:`~minigan.data.GaussianMixture`.
 
@@ -311,7 +304,7 @@ class MixtureProbe:
             param = next(iter(G.parameters()))
             self.noise = sample_noise(self.n, G.noise_dim, "normal", Generator(self.seed + 1),
                                       param.device, param.dtype)
-        fake = _generate(G, self.noise)
+        fake = generate(G, self.noise)
         metrics = mode_metrics(fake, self.mixture)
         return {**self.reference.compare(fake), "modes_captured": metrics.modes_captured,
                 "num_modes": metrics.num_modes, "high_quality": metrics.high_quality}
@@ -333,7 +326,7 @@ class ImageProbe:
         self.noise, self.classifier, self.labels = noise, classifier, labels
 
     def __call__(self, G):
-        fake = _generate(G, self.noise, self.labels)
+        fake = generate(G, self.noise, self.labels)
         values = self.reference.compare(fake)
         if self.classifier is not None:
             coverage = class_coverage(predict(self.classifier, fake))

@@ -35,7 +35,7 @@ import numpy as np
 
 from .. import backend
 from ..tensor import Tensor
-from .noise import sample_noise
+from .noise import generate, sample_noise
 
 EVAL_SAMPLES = 2500
 """The number of generated samples the metrics are computed on, as in PacGAN's tables."""
@@ -123,6 +123,6 @@ def evaluate(G, mixture, n=EVAL_SAMPLES, generator=None, noise="normal", num_std
     if isinstance(n, bool) or not isinstance(n, Integral) or n < 1:
         raise ValueError(f"evaluate: n must be an int >= 1, got {n!r}")
     param = next(iter(G.parameters()))
-    with G.evaluating():
-        samples = G(sample_noise(n, G.noise_dim, noise, generator, param.device, param.dtype))
+    samples = generate(G, sample_noise(n, G.noise_dim, noise, generator, param.device,
+                                       param.dtype))
     return mode_metrics(samples, mixture, num_std)

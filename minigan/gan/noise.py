@@ -43,3 +43,11 @@ def noise_quantiles(kind, n):
         return 2 * probabilities - 1
     normal = NormalDist()
     return np.array([normal.inv_cdf(p) for p in probabilities])
+
+
+def generate(G, z, labels=None):
+    """x = G(z) (or G(z, labels) for a class-conditional G) for *looking at* G during or after
+    training: in eval mode (batch norm's running statistics, so each sample depends on its own z
+    only) and without a graph; G's modes are left as they were (:meth:`Module.evaluating`)."""
+    with G.evaluating():
+        return G(z) if labels is None else G(z, labels)
