@@ -10,7 +10,8 @@ The protocol, the same for every method: :func:`minigan.gan.experiment.run_mixtu
 lists it as run) for ``--steps`` generator updates (6,000 by default), with each method's
 default options, then the mode metrics of :mod:`minigan.gan.metrics` on 2,500 samples: modes
 captured (a mode with at least one sample within 3 standard deviations), the share of such
-high-quality samples and the reverse KL of the mode histogram. Each cell is the mean +-
+high-quality samples and the reverse KL of the mode histogram (over the runs with a high-quality
+sample: "-" where none has one). Each cell is the mean +-
 standard error over the seeds (std / sqrt(n)); the cost of a method is the mean CPU time of a
 run (one thread per run: the time it takes on an idle core).
 
@@ -38,6 +39,7 @@ from _common import add_table_options, check_table_options, machine_line, run_re
 
 from minigan.gan.experiment import run_mixture  # noqa: E402
 from minigan.gan.methods import METHODS  # noqa: E402
+from minigan.gan.metrics import reverse_kl_text  # noqa: E402
 
 DATASETS = ("ring", "grid")
 PRESET = "classroom"
@@ -95,6 +97,16 @@ def _cell(values, digits, scale=1.0):
     return f"{mean:.{digits}f} ± {se:.{digits}f}"
 
 
+def _kl_cell(runs):
+    """The reverse KL over the runs with a high-quality sample ("-" for none; it is undefined
+    without one), with how many runs that is when it is not all of them."""
+    defined = [r["reverse_kl"] for r in runs if r["high_quality"] > 0]
+    if not defined:
+        return "-"
+    share = "" if len(defined) == len(runs) else f" ({len(defined)}/{len(runs)} runs)"
+    return _cell(defined, 2) + share
+
+
 def table(results, methods, datasets, steps, seeds):
     """The Markdown table: one row per method, for each dataset modes / % HQ / reverse KL
     (mean ± se) and the CPU seconds of a run (its process time: one thread per run, so the
@@ -112,7 +124,7 @@ def table(results, methods, datasets, steps, seeds):
                 continue
             row += (f" {_cell([r['modes'] for r in runs], 1)} |"
                     f" {_cell([r['high_quality'] for r in runs], 1, 100)} |"
-                    f" {_cell([r['reverse_kl'] for r in runs], 2)} |"
+                    f" {_kl_cell(runs)} |"
                     f" {mean_se([r['cpu_seconds'] for r in runs])[0]:.1f} |")
         lines.append(row)
     for name in ("GAN", "PacGAN2", "PacGAN4"):
@@ -140,7 +152,8 @@ def _job_of(record):
 def _describe(record):
     return (f"{record['method']:>16} {record['dataset']} seed {record['seed']}: "
             f"{record['modes']}/{record['num_modes']} modes, "
-            f"{100 * record['high_quality']:.1f}% HQ, KL {record['reverse_kl']:.3f} "
+            f"{100 * record['high_quality']:.1f}% HQ, "
+            f"KL {reverse_kl_text(record['reverse_kl'], record['high_quality'])} "
             f"({record['seconds']:.1f} s)")
 
 

@@ -9,7 +9,7 @@ import pytest
 import minigan
 import minigan.gan as gan
 from minigan.data import GaussianMixture, grid, ring
-from minigan.gan.metrics import ModeMetrics, evaluate, mode_metrics
+from minigan.gan.metrics import ModeMetrics, evaluate, mode_metrics, reverse_kl_text
 
 
 def _on_centres(mixture, modes, per_mode):
@@ -129,3 +129,12 @@ def test_evaluate_is_seeded_uses_eval_mode_and_restores_the_mode():
     assert direct.counts.tolist() == results[0].counts.tolist()
     with pytest.raises(ValueError, match="n must be an int >= 1"):
         evaluate(G, ring(), n=0)
+
+
+def test_a_reverse_kl_over_no_high_quality_sample_is_printed_as_a_dash():
+    # the smoothed histogram of zero samples is uniform: KL 0, which must not read as perfect
+    far = mode_metrics(np.full((10, 2), 50.0), ring())
+    assert far.reverse_kl == pytest.approx(0.0, abs=1e-15)
+    assert str(far) == "0/8 modes, 0.0% high quality, reverse KL - (10 samples)"
+    assert reverse_kl_text(far.reverse_kl, far.high_quality) == "-"
+    assert reverse_kl_text(0.123456, 0.5, 2) == "0.12"

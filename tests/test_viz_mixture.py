@@ -155,6 +155,7 @@ def test_evenly_spread_keeps_both_ends():
 
 def test_metrics_label():
     assert viz.metrics_label(Metrics(6, 0.923, 0.4512), 8) == "6/8 modes · 92% HQ · KL 0.45"
+    assert viz.metrics_label(Metrics(0, 0.0, 0.0), 8) == "0/8 modes · 0% HQ · KL -"
 
 
 def test_stages_draw_rows_of_panels_with_one_legend(plt, tmp_path):
@@ -195,6 +196,8 @@ def test_mode_metric_curves(plt, tmp_path):
     np.testing.assert_array_equal(quality.lines[1].get_ydata(), [0, 40, 80])  # percent
     np.testing.assert_array_equal(modes.lines[1].get_ydata(), [0, 5, 8])
     assert modes.get_ylim()[1] > 8 and kl.get_ylim()[0] == 0
+    # no high-quality sample at step 0: its KL is undefined and left as a gap, not drawn as a score
+    np.testing.assert_array_equal(kl.lines[1].get_ydata(), [np.nan, 0.3, 0.05])
     fig.savefig(tmp_path / "metrics.png", dpi=80)
     assert_drawn(tmp_path / "metrics.png", plt)
     with pytest.raises(ValueError, match="lack"):

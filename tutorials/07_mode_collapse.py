@@ -176,7 +176,7 @@ print(f"{'':>10}{'modes':>8}{'% HQ':>8}{'rev. KL':>9}{'seconds':>9}")
 for name, result in (("plain GAN", collapse), (REMEDY["method"], remedy)):
     m = result.metrics
     print(f"{name:>10}{m.modes_captured:>6}/{m.num_modes}{100 * m.high_quality:>8.1f}"
-          f"{m.reverse_kl:>9.3f}{result.seconds:>9.1f}")
+          f"{gan.reverse_kl_text(m.reverse_kl, m.high_quality):>9}{result.seconds:>9.1f}")
 
 # %% [markdown]
 # The animation shows both runs at once, one frame per evaluation:

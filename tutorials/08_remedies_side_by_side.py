@@ -122,7 +122,7 @@ for name in gan.methods.METHODS:
         r = results[name, dataset]
         m = r.metrics
         line += (f"{m.modes_captured:>11}/{m.num_modes:<2}{100 * m.high_quality:>7.1f}"
-                 f"{m.reverse_kl:>7.2f}{r.seconds:>6.0f}")
+                 f"{gan.reverse_kl_text(m.reverse_kl, m.high_quality, 2):>7}{r.seconds:>6.0f}")
     print(line)
 
 fig, axes = plt.subplots(1, 2, figsize=(13, 4.2), layout="constrained")

@@ -36,7 +36,7 @@ from .losses import (
     value_function,
 )
 from .methods import METHODS, Method, make_method
-from .metrics import ModeMetrics, evaluate, mode_metrics
+from .metrics import ModeMetrics, evaluate, mode_metrics, reverse_kl_text
 from .models import MLPDiscriminator, MLPGenerator
 from .noise import NOISE, generate, noise_quantiles, sample_noise
 from .presets import COLLAPSE_DEMO, PRESETS, REMEDY_DEMO, Preset, get_preset
@@ -52,7 +52,7 @@ __all__ = [
     "DCGANGenerator", "DCGANDiscriminator",
     "NOISE", "sample_noise", "noise_quantiles", "generate",
     "METHODS", "Method", "make_method",
-    "ModeMetrics", "mode_metrics", "evaluate",
+    "ModeMetrics", "mode_metrics", "evaluate", "reverse_kl_text",
     "PRESETS", "Preset", "get_preset", "COLLAPSE_DEMO", "REMEDY_DEMO",
     "run_mixture", "MixtureResult",
     "Doctor", "Diagnosis", "MixtureProbe", "ImageProbe",

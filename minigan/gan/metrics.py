@@ -65,7 +65,8 @@ class ModeMetrics:
     def __str__(self):
         return (f"{self.modes_captured}/{self.num_modes} modes, "
                 f"{100 * self.high_quality:.1f}% high quality, reverse KL "
-                f"{self.reverse_kl:.3f} ({self.num_samples} samples)")
+                f"{reverse_kl_text(self.reverse_kl, self.high_quality)} "
+                f"({self.num_samples} samples)")
 
 
 def _samples(samples, dim):
@@ -99,6 +100,15 @@ def reverse_kl(counts, weights):
     counts = np.asarray(counts, dtype=np.float64)
     p_gen = (counts + 1) / (counts.sum() + len(counts))
     return float((p_gen * np.log(p_gen / np.asarray(weights, dtype=np.float64))).sum())
+
+
+def reverse_kl_text(value, high_quality, digits=3):
+    """The reverse KL as printed: ``"-"`` when no sample is high quality.
+
+    With no high-quality sample the smoothed histogram is the uniform prior alone, whose KL to
+    equal weights is 0: a number there would read as a perfect score beside "0/8 modes".
+    """
+    return "-" if high_quality == 0 else f"{value:.{digits}f}"
 
 
 def mode_metrics(samples, mixture, num_std=3.0):

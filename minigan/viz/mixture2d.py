@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..gan.metrics import reverse_kl_text
 from ..gan.noise import sample_noise
 from ..tensor import Tensor, tensor
 from .panels import fill_panels, panel_rows
@@ -146,9 +147,10 @@ def discriminator_output(method):
 
 
 def metrics_label(metrics, num_modes):
-    """One line for a panel: ``"6/8 modes · 92% HQ · KL 0.45"``."""
+    """One line for a panel: ``"6/8 modes · 92% HQ · KL 0.45"`` (``KL -`` with no HQ sample)."""
+    kl = reverse_kl_text(metrics.reverse_kl, metrics.high_quality, 2)
     return (f"{metrics.modes_captured}/{num_modes} modes · {100 * metrics.high_quality:.0f}% HQ"
-            f" · KL {metrics.reverse_kl:.2f}")
+            f" · KL {kl}")
 
 
 def _title(snapshot):
@@ -322,7 +324,7 @@ METRIC_PANELS = (("modes_captured", "modes captured"),
 def draw_mode_metrics(curves, num_modes=None, axes=None, title=None):
     """The mode metrics over training, one panel each: modes captured (with a dotted line at
     ``num_modes``, all of them), the share of high-quality samples, and the reverse KL of the
-    mode histogram.
+    mode histogram (a gap where no sample is high quality: the KL is undefined there).
 
     ``curves`` maps a run's label to its curves: a dict with ``"step"`` and one list per key of
     :data:`METRIC_PANELS` (``high_quality`` a fraction in [0, 1]); several runs share the
@@ -340,6 +342,8 @@ def draw_mode_metrics(curves, num_modes=None, axes=None, title=None):
             raise ValueError(f"draw_mode_metrics: the curves of {label!r} lack {missing}")
         for ax, (key, _) in zip(axes, METRIC_PANELS):
             values = np.asarray(run[key], dtype=np.float64)
+            if key == "reverse_kl":  # undefined without a high-quality sample: left as a gap
+                values = np.where(np.asarray(run["high_quality"]) > 0, values, np.nan)
             ax.plot(run["step"], 100 * values if key == "high_quality" else values, lw=1.6,
                     marker="o", ms=3, label=label)
     for ax, (_, name) in zip(axes, METRIC_PANELS):
