@@ -17,6 +17,7 @@ run time, and -ftz: CuPy compiles with denormals flushed to zero, so a float32 l
 1e-40 reads 0 there.
 """
 
+import re
 import threading
 from dataclasses import dataclass
 
@@ -191,6 +192,24 @@ def test_bce_over_more_elements_than_one_launch_has_threads(monkeypatch):
     logits, target = rng.standard_normal(n), rng.random(n)
     assert_close_to_numpy(cuda.bce_with_logits(logits, target),
                           cpu_bce.bce_with_logits(np, logits, target), np.float64)
+
+
+@pytest.mark.parametrize("n", [0, 1, 255, 256, 257, 10**9])
+def test_the_launch_has_one_thread_per_item_up_to_the_grid_cap(n):
+    (grid,), (block,) = cuda.launch_config(n)
+    assert block % 32 == 0 and block <= 1024  # whole warps, a legal block
+    assert 1 <= grid <= cuda.MAX_GRID_SIZE
+    assert grid * block >= n or grid == cuda.MAX_GRID_SIZE
+    assert (grid - 1) * block < max(n, 1)  # no block without work
+
+
+@pytest.mark.parametrize("filename", ["im2col.cu", "bce.cu"])
+def test_sources_use_nothing_that_would_make_the_emulation_inexact(filename):
+    """One writer per element is what makes running threads one after another exact: no
+    shared memory, barriers or atomics (and no #include, which NVRTC would refuse)."""
+    code = re.sub(r"//.*", "", cuda.source(filename))  # the comments may talk about them
+    for word in ("__shared__", "__syncthreads", "atomic", "#include", "warpSize", "__shfl"):
+        assert word not in code, f"{filename} uses {word}"
 
 
 # -- the emulation itself: CuPy's call form, with the checks CuPy does not make ---------------
