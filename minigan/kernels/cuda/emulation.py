@@ -42,7 +42,9 @@ from pathlib import Path
 import numpy as np
 
 HEADER = Path(__file__).with_name("emulation.h")
-CACHE_DIR = Path(tempfile.gettempdir()) / "minigan-cuda-emulation"
+# One cache per user: a shared library is code, so never load one that another user could write.
+_USER = os.getuid() if hasattr(os, "getuid") else "user"
+CACHE_DIR = Path(tempfile.gettempdir()) / f"minigan-cuda-emulation-{_USER}"
 COMPILER_FLAGS = ("-std=c++17", "-O2", "-shared", "-fPIC", "-ffp-contract=off")
 
 # C parameter type -> (ctypes type, what a caller must pass for it)
@@ -102,7 +104,7 @@ def _build(source):
     library = CACHE_DIR / f"kernels-{key.hexdigest()[:24]}.so"
     if library.exists():
         return library
-    CACHE_DIR.mkdir(parents=True, exist_ok=True)
+    CACHE_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
     # Two processes may compile the same source at once: each writes its own temporary file and
     # renames it into place, an atomic step, so nobody ever loads a half-written library.
     with tempfile.TemporaryDirectory(dir=CACHE_DIR) as work:
@@ -123,7 +125,8 @@ class EmulatedModule:
     def __init__(self, code):
         self.code = code
         self.kernels = parse_kernels(code)
-        source = "\n".join([HEADER.read_text(), code,
+        # #line: the compiler's messages then point into the .cu source, not the combined file
+        source = "\n".join([HEADER.read_text(), '#line 1 "kernel.cu"', code,
                             *(_launcher(name, params) for name, params in self.kernels.items())])
         self._library = ctypes.CDLL(str(_build(source)))
 
