@@ -77,10 +77,10 @@ def parse_kernels(code):
         parsed = []
         for param in filter(None, (p.strip() for p in params.split(","))):
             match = re.fullmatch(r"(.*?[\s*])(\w+)", param)
-            c_type = re.sub(r"\s*\*", "*", " ".join(match.group(1).split())) if match else param
+            c_type = match and re.sub(r"\s*\*", "*", " ".join(match.group(1).split()))
             if c_type not in _POINTERS and c_type not in _SCALARS:
-                raise ValueError(f"kernel {name}: parameter {param!r} has a type the emulation "
-                                 f"does not take; use one of {[*_POINTERS, *_SCALARS]}")
+                raise ValueError(f"kernel {name}: parameter {param!r} is not 'TYPE name' with a "
+                                 f"TYPE the emulation takes: {', '.join([*_POINTERS, *_SCALARS])}")
             parsed.append((c_type, match.group(2)))
         kernels[name] = parsed
     return kernels
