@@ -1,20 +1,23 @@
 """Check 2 of the GPU code, "computes": the CUDA kernels, run on the CPU, give the NumPy answers.
 
 Every kernel of ``minigan/kernels/cuda/*.cu`` is compiled for the CPU by
-:mod:`minigan.kernels.cuda.emulation` (the launch grid run as loops) and launched through the
-GPU loader's own functions (``minigan.kernels.cuda.im2col`` etc.: the same argument tuples, dtype
-suffixes and launch configuration), with only the RawModule swapped for the emulated one. The
-results are compared with the NumPy kernels on hypothesis-drawn geometries and values: im2col and
-col2im exactly (col2im sums in the NumPy order), BCE within a few ulps (exp and log1p come from
-different math libraries). Each comparison runs twice: with the loader's launch configuration and
-with a tiny grid of 2 blocks of 3 threads, where every thread walks many elements, which only a
-correct grid-stride loop survives.
+:mod:`minigan.kernels.cuda.emulation` (the launch grid run as loops). The tests call the public
+kernel functions (``im2col``, ``col2im``, the three convolutions, the two BCE formulas) down the
+path they take for CuPy arrays: the dispatch sends NumPy arrays into the CUDA branch, and the GPU
+loader builds the argument tuples, picks the dtype's kernel and the launch configuration as it
+would on a GPU, with only its RawModule replaced by the emulated one (and a test fails if no
+kernel was launched). The results are compared with the NumPy kernels on hypothesis-drawn
+geometries and values: im2col, col2im and the convolutions exactly (col2im sums in the NumPy
+order), BCE within a few ulps (exp and log1p come from different math libraries). Each
+comparison runs twice: with the loader's launch configuration and with a tiny grid of 2 blocks
+of 3 threads, where every thread walks many elements, which only a correct grid-stride loop
+survives.
 
-What this proves: index arithmetic, bounds, padding, dilation, formulas and argument order of
-every kernel. What only a GPU shows: speed, races between threads that really run at once (the
-kernels avoid them by design: one writer per element, no atomics), NVRTC and driver behaviour at
-run time, and -ftz: CuPy compiles with denormals flushed to zero, so a float32 loss of about
-1e-40 reads 0 there.
+What this proves: index arithmetic, bounds, padding, dilation, formulas, dtype dispatch and
+argument order of every kernel. What only a GPU shows: speed, races between threads that really
+run at once (the kernels avoid them by design: one writer per element, no atomics), NVRTC and
+driver behaviour at run time, and -ftz: CuPy compiles with denormals flushed to zero, so a
+float32 loss below about 1e-38 reads 0 there.
 """
 
 import re

@@ -65,9 +65,11 @@ def _compiler():
 
 def compiler_unavailable_reason():
     """Why kernels cannot be emulated here (no C++ compiler), or ``None`` when they can."""
-    if _compiler() is None:
-        return "no C++ compiler found (looked for $CXX, c++, g++, clang++ on PATH)"
-    return None
+    if _compiler() is not None:
+        return None
+    if os.environ.get("CXX"):
+        return f"the C++ compiler named by $CXX ({os.environ['CXX']!r}) is not on PATH"
+    return "no C++ compiler found (c++, g++ or clang++ on PATH, or one named by $CXX)"
 
 
 def parse_kernels(code):
