@@ -283,6 +283,11 @@ def bce_kernel_and_args(dtype=np.float32):
             [x, x.copy(), np.ones(1, dtype), np.int32(0), np.empty(4, dtype), np.int64(4)])
 
 
+def read_only(array):
+    array.flags.writeable = False
+    return array
+
+
 @pytest.mark.parametrize("position, value, parameter", [
     (5, 4, "n"),  # a Python int for long long: CuPy passes it as a 64-bit value, luckily
     (3, 0, "pos_weight_step"),  # a Python int for int: CuPy passes 8 bytes for 4
@@ -291,6 +296,7 @@ def bce_kernel_and_args(dtype=np.float32):
     (0, np.zeros(4), "x"),  # float64 for float*
     (4, np.zeros(8, np.float32)[::2], "loss"),  # strided: a kernel ignores strides
     (1, [0.0] * 4, "y"),  # not an array at all
+    (4, read_only(np.zeros(4, np.float32)), "loss"),  # an output the kernel may not write
 ])
 def test_an_emulated_kernel_rejects_what_cupy_would_garble(position, value, parameter):
     kernel, args = bce_kernel_and_args()

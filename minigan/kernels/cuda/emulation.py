@@ -171,6 +171,8 @@ class EmulatedKernel:
                 got = (f"a {'non-' * (not value.flags.c_contiguous)}contiguous {value.dtype} array"
                        if isinstance(value, np.ndarray) else type(value).__name__)
                 raise TypeError(f"{where} takes a C-contiguous {dtype} array, got {got}")
+            if not (c_type.startswith("const") or value.flags.writeable):
+                raise TypeError(f"{where} is written by the kernel, got a read-only array")
             return value.ctypes.data
         scalar = _SCALARS[c_type][1]
         if type(value) is not scalar:
