@@ -1,10 +1,11 @@
 """A NumPy-backed stand-in for CuPy, so that the ``"cuda"`` cases of the device-parametrised tests
 run on a machine without a GPU (check 3 of the GPU code: "dispatches").
 
-This module *is* the stand-in module: ``backend._cupy = fake_cupy`` (the ``fake_cuda`` fixture in
-``conftest.py`` does that) and every ``xp.exp``, ``xp.zeros``, ``xp.lib.stride_tricks.as_strided``...
-resolves, through the module ``__getattr__`` below, to NumPy's function wrapped so that it takes
-and returns :class:`ndarray`, a distinct type holding a NumPy buffer. ``cupyx`` is its twin of the
+This module *is* the stand-in module: ``backend._cupy = fake_cupy`` (the ``fake_cuda`` fixture
+in ``conftest.py`` does that) and every ``xp.exp``, ``xp.zeros``,
+``xp.lib.stride_tricks.as_strided``... resolves, through the module ``__getattr__`` below, to
+NumPy's function wrapped so that it takes and returns :class:`ndarray`, a distinct type holding
+a NumPy buffer. ``cupyx`` is its twin of the
 ``cupyx`` module, and ``RawModule`` runs CUDA sources through the CPU emulation of
 ``minigan.kernels.cuda.emulation``.
 
@@ -237,7 +238,8 @@ def _function(value, host_ok=False):
 
 
 class _Namespace:
-    """A NumPy submodule (``lib``, ``lib.stride_tricks``, ``linalg``, ``random``...) on the device."""
+    """A NumPy submodule (``lib``, ``lib.stride_tricks``, ``linalg``, ``random``...), on the
+    device."""
 
     def __init__(self, module):
         self._module = module
