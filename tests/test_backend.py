@@ -148,3 +148,19 @@ def test_mixing_cpu_and_cuda_tensors_raises_device_error(cuda_device, op):
         op(cpu, gpu)
     with pytest.raises(minigan.DeviceError, match=r"'cpu' and 'cuda'"):
         backend.get_array_module(cpu.data, gpu.data)
+
+
+def test_cupy_is_imported_only_in_the_backend():
+    """One dispatch point: no module but ``minigan/backend.py`` imports cupy or cupyx."""
+    import ast
+    from pathlib import Path
+
+    package = Path(minigan.__file__).parent
+    importers = set()
+    for path in package.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else []
+            if any(name.split(".")[0] in ("cupy", "cupyx") for name in names):
+                importers.add(path.relative_to(package).as_posix())
+    assert importers == {"backend.py"}
