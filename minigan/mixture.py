@@ -3,6 +3,7 @@
     python -m minigan.mixture --dataset ring --method pacgan2 --seed 0 --out runs/ring-pacgan2
     python -m minigan.mixture --dataset grid --method gan --preset paper --steps 20000 --out runs/g
     python -m minigan.mixture --method wgan --option clip=0.05 --quick --out runs/try
+    python -m minigan.mixture --device cuda --out runs/ring-gpu        # on the GPU (CuPy)
 
 One run of :func:`minigan.gan.experiment.run_mixture` (a progress bar while it trains), with a
 snapshot of the game at each evaluation of the mode metrics, then in ``--out``:
