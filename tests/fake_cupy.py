@@ -118,29 +118,14 @@ class ndarray:  # noqa: N801 (CuPy's name)
                             f"array; move it with cupy.asarray first")
         _call(operator.setitem, (self, _index(key), value))
 
-    def __len__(self):
-        return len(self._a)
-
     def __iter__(self):
         return (self[i] for i in range(len(self)))
 
-    def __bool__(self):
-        return bool(self._a)
 
-    def __float__(self):
-        return float(self._a)
-
-    def __int__(self):
-        return int(self._a)
-
-    def __complex__(self):
-        return complex(self._a)
-
-    def __repr__(self):
-        return repr(self._a)
-
-    def __str__(self):
-        return str(self._a)
+# len(), bool(), float(), int(), complex(), repr(), str(): read from the buffer (a GPU would copy
+# the value to the host and wait for it)
+for _convert in (len, bool, float, int, complex, repr, str):
+    setattr(ndarray, f"__{_convert.__name__}__", lambda self, f=_convert: f(self._a))
 
 
 def _operator(function):
