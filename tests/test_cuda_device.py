@@ -189,4 +189,3 @@ def test_the_dcgan_cli_trains_on_cuda_as_on_cpu(cuda_device, tmp_path, launches)
                                        rtol=1e-3, atol=1e-5, err_msg=f"{part}.{name}")
     np.testing.assert_allclose(states[cuda_device]["history"]["d_loss"],
                                states["cpu"]["history"]["d_loss"], rtol=1e-4)
-
