@@ -189,3 +189,18 @@ def test_the_dcgan_cli_trains_on_cuda_as_on_cpu(cuda_device, tmp_path, launches)
                                        rtol=1e-3, atol=1e-5, err_msg=f"{part}.{name}")
     np.testing.assert_allclose(states[cuda_device]["history"]["d_loss"],
                                states["cpu"]["history"]["d_loss"], rtol=1e-4)
+
+
+def test_a_run_checkpointed_on_cuda_resumes_on_cpu_as_if_never_moved(cuda_device, tmp_path):
+    straight = _trainer("cpu")
+    straight.fit(4, progress=False)
+    first = _trainer(cuda_device)
+    first.fit(2, progress=False, checkpoint=tmp_path / "run.npz")
+    resumed = _trainer("cpu").load_checkpoint(tmp_path / "run.npz")
+    resumed.fit(2, progress=False)
+    assert resumed.step == 4 and all(p.device == "cpu" for p in resumed.G.parameters())
+    for name in straight.history:
+        np.testing.assert_allclose(resumed.history[name], straight.history[name], rtol=1e-4,
+                                   atol=1e-6, err_msg=name)
+    for a, b in zip(straight.D.parameters(), resumed.D.parameters()):
+        np.testing.assert_allclose(values(b), values(a), rtol=1e-4, atol=1e-5)
