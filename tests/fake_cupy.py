@@ -140,13 +140,12 @@ def _operator(function):
     return method
 
 
-for _name in ("add sub mul truediv floordiv mod pow matmul and or xor lshift rshift divmod "
-              "lt le eq ne gt ge neg pos abs invert").split():
+_BINARY = "add sub mul truediv floordiv mod pow matmul and or xor lshift rshift divmod".split()
+for _name in _BINARY + "lt le eq ne gt ge neg pos abs invert".split():
     _function_of = getattr(operator, _name, None) or getattr(operator, _name + "_", divmod)
     setattr(ndarray, f"__{_name}__", _operator(_function_of))
-    if _name in "add sub mul truediv floordiv mod pow matmul and or xor lshift rshift divmod":
-        setattr(ndarray, f"__r{_name}__",
-                _operator(lambda a, b, f=_function_of: f(b, a)))
+    if _name in _BINARY:
+        setattr(ndarray, f"__r{_name}__", _operator(lambda a, b, f=_function_of: f(b, a)))
     if hasattr(operator, f"i{_name}"):
         setattr(ndarray, f"__i{_name}__", _operator(getattr(operator, f"i{_name}")))
 
