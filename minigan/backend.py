@@ -5,6 +5,13 @@ Every array in minigan is either a ``numpy.ndarray`` (device ``"cpu"``) or a ``c
 module of its inputs, and writes ``xp.exp(x)`` once for both. This is the only module in the
 package that imports CuPy, and it does so lazily and guarded, keeping the reason an import
 failed so that asking for ``"cuda"`` on a machine without CuPy or a GPU says *why*.
+
+Where NumPy and CuPy differ in more than the module's name, the difference is handled here once
+(:func:`scatter_add`) or in ``kernels/``; nothing above asks which library it holds.
+
+Tests that have no GPU set ``_cupy`` and ``_cupyx`` (and clear ``_cupy_error``) to a NumPy-backed
+stand-in for CuPy, whose arrays are a type of their own: then every ``"cuda"`` code path runs on
+the CPU, as it would on CuPy (``tests/fake_cupy.py``, the ``device`` fixture of the tests).
 """
 
 import numpy as np
@@ -17,12 +24,13 @@ class DeviceError(RuntimeError):
 
 
 _cupy = None  # the cupy module once imported successfully
+_cupyx = None  # and its companion cupyx (scatter_add)
 _cupy_error = None  # why it could not be used, as a sentence
 
 
 def _load_cupy():
     """Import CuPy once and check that a GPU answers; remember the reason if not."""
-    global _cupy, _cupy_error
+    global _cupy, _cupyx, _cupy_error
     if _cupy is not None or _cupy_error is not None:
         return _cupy
     try:
@@ -40,7 +48,9 @@ def _load_cupy():
     if count == 0:
         _cupy_error = "CuPy is installed but no CUDA GPU is visible"
         return None
-    _cupy = cupy
+    import cupyx
+
+    _cupy, _cupyx = cupy, cupyx
     return _cupy
 
 
@@ -115,6 +125,16 @@ def get_array_module(*arrays):
                               "move them to one device first with .to(device)")
         module = found
     return np if module is None else module
+
+
+def scatter_add(out, index, values):
+    """``out[index] += values`` in place, where an element that ``index`` names several times
+    receives every value meant for it (plain ``+=`` would keep one): ``numpy.add.at`` on the
+    CPU, ``cupyx.scatter_add`` on the GPU (atomic adds)."""
+    if isinstance(out, np.ndarray):
+        np.add.at(out, index, values)
+    else:
+        _cupyx.scatter_add(out, index, values)
 
 
 def to_device(array, device):

@@ -3,6 +3,7 @@
     python -m minigan.mixture --dataset ring --method pacgan2 --seed 0 --out runs/ring-pacgan2
     python -m minigan.mixture --dataset grid --method gan --preset paper --steps 20000 --out runs/g
     python -m minigan.mixture --method wgan --option clip=0.05 --quick --out runs/try
+    python -m minigan.mixture --device cuda --out runs/ring-gpu        # on the GPU (CuPy)
 
 One run of :func:`minigan.gan.experiment.run_mixture` (a progress bar while it trains), with a
 snapshot of the game at each evaluation of the mode metrics, then in ``--out``:
@@ -27,6 +28,7 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
+from .backend import DeviceError, check_device
 from .gan.doctor import Doctor, MixtureProbe
 from .gan.experiment import DATASETS, mixture_dataset, run_mixture
 from .gan.methods import METHODS, make_method
@@ -84,6 +86,7 @@ def parser():
                    help="steps between two evaluations and snapshots (default: the preset's)")
     p.add_argument("--quick", action="store_true",
                    help=f"a short run ({QUICK_STEPS} steps unless --steps), for smoke tests")
+    p.add_argument("--device", default="cpu", help='"cpu" (default) or "cuda"')
     p.add_argument("--out", type=Path, required=True, help="folder for the files")
     p.add_argument("--no_progress", action="store_true", help="no progress bar")
     p.add_argument("--doctor", action="store_true",
@@ -102,6 +105,10 @@ def parse_args(argv=None):
         make_method(args.method, **args.options)  # unknown or bad options fail here, not later
     except (TypeError, ValueError) as exc:
         p.error(f"argument --option: {exc}")
+    try:
+        args.device = check_device(args.device)
+    except (ValueError, DeviceError) as exc:
+        p.error(f"argument --device: {exc}")
     if args.out.exists() and not args.out.is_dir():
         p.error(f"argument --out: {args.out} exists and is not a folder")
     preset = get_preset(args.preset)
@@ -190,7 +197,7 @@ def main(argv=None):
     due = _frame_steps(args.steps, args.eval_every)
     # Every snapshot shows G the same noise vectors, from a stream of their own.
     noise = randn(SNAPSHOT_SAMPLES, get_preset(args.preset).noise_dim,
-                  generator=Generator(args.seed))
+                  generator=Generator(args.seed), device=args.device)
     snapshots = []
 
     def snapshot(trainer, metrics):
@@ -206,7 +213,8 @@ def main(argv=None):
     try:
         result = run_mixture(mixture, method, seed=args.seed, preset=args.preset,
                              steps=args.steps, eval_every=args.eval_every, callback=snapshot,
-                             progress=not args.no_progress, doctor=doctor)
+                             progress=not args.no_progress, doctor=doctor,
+                             device=args.device)
     except TrainingDivergedError as error:
         if doctor is not None:
             write_doctor(doctor, args)

@@ -23,10 +23,37 @@ DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.cuda)]
 
 @pytest.fixture(params=DEVICES)
 def device(request):
-    """Run the test on each device; "cuda" skips cleanly where CuPy or a GPU is missing."""
-    if request.param == "cuda" and not minigan.cuda.is_available():
-        pytest.skip(f"cuda: {minigan.cuda.unavailable_reason()}")
-    return request.param
+    """Run the test on each device. "cuda" runs on CuPy where a GPU answers, and elsewhere on the
+    NumPy-backed stand-in for CuPy (the ``fake_cuda`` fixture); it skips only where the stand-in
+    cannot run the CUDA kernels either (no C++ compiler for their emulation)."""
+    return request.getfixturevalue("cuda_device") if request.param == "cuda" else "cpu"
+
+
+@pytest.fixture
+def cuda_device(request):
+    """``"cuda"``, for a test of that device alone: on CuPy where a GPU answers, elsewhere on the
+    stand-in."""
+    if not minigan.cuda.is_available():
+        request.getfixturevalue("fake_cuda")
+    return "cuda"
+
+
+@pytest.fixture
+def fake_cuda(monkeypatch):
+    """Make ``"cuda"`` the stand-in for CuPy of ``fake_cupy.py`` for one test, and return it: every
+    array on ``"cuda"`` is then a ``fake_cupy.ndarray`` and every CUDA kernel runs emulated."""
+    from minigan.kernels.cuda import emulation
+
+    if emulation.compiler_unavailable_reason() is not None:
+        pytest.skip(f"cuda: {minigan.cuda.unavailable_reason()}; the stand-in for CuPy cannot "
+                    f"emulate its kernels: {emulation.compiler_unavailable_reason()}")
+    import fake_cupy
+
+    minigan.cuda.is_available()  # the real import is tried (and its failure kept) first
+    monkeypatch.setattr(minigan.backend, "_cupy", fake_cupy)
+    monkeypatch.setattr(minigan.backend, "_cupyx", fake_cupy.cupyx)
+    monkeypatch.setattr(minigan.backend, "_cupy_error", None)
+    return fake_cupy
 
 
 @pytest.fixture

@@ -1,12 +1,9 @@
 """The backend: device names, the guarded CuPy import, the array module of a value, and the
 one clear error when arrays of two devices meet.
 
-No GPU is needed for most of these: where the CUDA path of an error message matters, a small
-stand-in array class is registered as "the CuPy ndarray", so the message is checked here; the
-same checks with real CuPy arrays skip where there is no GPU.
+No GPU is needed: where there is none, the "cuda" cases run on the NumPy-backed stand-in for
+CuPy (the ``fake_cuda`` fixture of conftest.py), whose arrays are a type of their own.
 """
-
-import types
 
 import numpy as np
 import pytest
@@ -17,7 +14,6 @@ from minigan import backend
 
 needs_no_cuda = pytest.mark.skipif(minigan.cuda.is_available(),
                                    reason="checks the message given where CUDA is missing")
-needs_cuda = pytest.mark.skipif(not minigan.cuda.is_available(), reason="needs a CUDA GPU")
 
 
 # -- device names ---------------------------------------------------------------------------
@@ -45,9 +41,8 @@ def test_unknown_device_names_are_rejected_by_the_tensor_api(make):
 
 
 @pytest.mark.cuda
-@needs_cuda
 @pytest.mark.parametrize("name", ["cuda", "cuda:0"])
-def test_cuda_names_mean_the_one_gpu(name):
+def test_cuda_names_mean_the_one_gpu(cuda_device, name):
     assert backend.check_device(name) == "cuda"
     assert minigan.tensor([1.0], device=name).device == "cuda"
 
@@ -117,36 +112,24 @@ def test_to_device_and_back_keeps_values(device, xp):
 
 # -- two devices in one operation -----------------------------------------------------------
 
-class _FakeCudaArray:
-    """Stands in for a CuPy array: the backend files it under "cuda" once it is registered."""
-
-    def __init__(self, shape, dtype=np.float32):
-        self.shape, self.dtype = shape, np.dtype(dtype)
-        self.ndim, self.size = len(shape), int(np.prod(shape))
-
-
-@pytest.fixture
-def fake_cuda(monkeypatch):
-    """Register _FakeCudaArray as the CuPy ndarray type, so it counts as "cuda"."""
-    monkeypatch.setattr(backend, "_cupy", types.SimpleNamespace(ndarray=_FakeCudaArray))
-    return _FakeCudaArray
-
-
-def test_fake_array_counts_as_cuda(fake_cuda):
-    a = fake_cuda((2,))
-    assert backend.is_array(a) and backend.device_of(a) == "cuda"
+def test_the_stand_in_array_counts_as_cuda_and_is_no_numpy_array(fake_cuda):
+    a = fake_cuda.zeros(2)
+    assert backend.is_array(a) and backend.is_cupy_array(a) and backend.device_of(a) == "cuda"
+    assert not isinstance(a, np.ndarray)
     assert minigan.Tensor._from_op(a, None).device == "cuda"
+    with pytest.raises(TypeError, match="Implicit conversion"):
+        np.asarray(a)  # as with CuPy: a GPU array never becomes a host array unasked
 
 
 def test_mixing_devices_in_get_array_module_names_both(fake_cuda):
     with pytest.raises(minigan.DeviceError, match=r"'cpu' and 'cuda'.*\.to\(device\)"):
-        backend.get_array_module(np.zeros(2), fake_cuda((2,)))
+        backend.get_array_module(np.zeros(2), fake_cuda.zeros(2))
 
 
 @pytest.mark.parametrize("cpu_first", [True, False])
 def test_mixing_devices_in_an_operation_names_both(fake_cuda, cpu_first):
     cpu = minigan.tensor([1.0, 2.0], requires_grad=True)
-    gpu = minigan.Tensor._from_op(fake_cuda((2,)), None)
+    gpu = minigan.Tensor._from_op(fake_cuda.zeros(2), None)
     args = (cpu, gpu) if cpu_first else (gpu, cpu)
     with pytest.raises(minigan.DeviceError) as info:
         F.add(*args)
@@ -157,12 +140,27 @@ def test_mixing_devices_in_an_operation_names_both(fake_cuda, cpu_first):
 
 
 @pytest.mark.cuda
-@needs_cuda
 @pytest.mark.parametrize("op", [F.add, F.mul, F.matmul])
-def test_mixing_real_cpu_and_cuda_tensors_raises_device_error(op):
+def test_mixing_cpu_and_cuda_tensors_raises_device_error(cuda_device, op):
     cpu = minigan.ones(2, 2)
     gpu = minigan.ones(2, 2, device="cuda")
     with pytest.raises(minigan.DeviceError, match=r"'cuda'.*'cpu'"):
         op(cpu, gpu)
     with pytest.raises(minigan.DeviceError, match=r"'cpu' and 'cuda'"):
         backend.get_array_module(cpu.data, gpu.data)
+
+
+def test_cupy_is_imported_only_in_the_backend():
+    """One dispatch point: no module but ``minigan/backend.py`` imports cupy or cupyx."""
+    import ast
+    from pathlib import Path
+
+    package = Path(minigan.__file__).parent
+    importers = set()
+    for path in package.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else []
+            if any(name.split(".")[0] in ("cupy", "cupyx") for name in names):
+                importers.add(path.relative_to(package).as_posix())
+    assert importers == {"backend.py"}

@@ -65,6 +65,7 @@ def test_a_quick_run_writes_figures_animation_and_metrics(tmp_path):
     (["--method", "wgan", "--option", "clip=big"], "the value of clip must be a number"),
     (["--method", "wgan", "--option", "pack=2"], "unknown option(s) pack for 'wgan'"),
     (["--method", "wgan", "--option", "clip=-1"], "clip must be a number > 0"),
+    (["--device", "tpu"], "argument --device: device must be 'cpu', 'cuda' or 'cuda:0'"),
     ([], "the following arguments are required: --out"),
 ])
 def test_bad_arguments_are_named(args, message, capsys):

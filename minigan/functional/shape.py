@@ -226,7 +226,7 @@ class IndexBackward(Function):
     def forward(ctx, g, shape, index):
         out = ctx.xp.zeros(shape, dtype=g.dtype)
         if _has_advanced_index(index):
-            ctx.xp.add.at(out, index, g)  # repeated integer indices must add up, not overwrite
+            backend.scatter_add(out, index, g)  # repeated indices add up, not overwrite
         else:
             out[index] = g
         return out

@@ -112,7 +112,8 @@ def build_players(preset, method, dim, generator):
 
 
 def run_mixture(dataset="ring", method="gan", seed=0, preset="classroom", steps=None,
-                eval_every=None, callback=None, progress=True, doctor=None, **method_options):
+                eval_every=None, callback=None, progress=True, doctor=None, device="cpu",
+                **method_options):
     """Train ``method`` on ``dataset`` with ``preset``; returns a :class:`MixtureResult`.
 
     ``dataset``: ``"ring"``, ``"grid"`` or a GaussianMixture; ``method``: a name from
@@ -124,6 +125,8 @@ def run_mixture(dataset="ring", method="gan", seed=0, preset="classroom", steps=
     ``callback(trainer, metrics)`` is called after each evaluation (before training, every
     ``eval_every`` steps and after the last step) with the :class:`ModeMetrics` just computed.
     A ``doctor`` (:class:`~minigan.gan.doctor.Doctor`) watches the training (``Trainer.fit``).
+    ``device``: where G and D train (``"cpu"`` or ``"cuda"``); the random numbers are the same
+    on both, so is the run up to rounding.
     """
     mixture = mixture_dataset(dataset)
     method = make_method(method, **method_options)
@@ -137,6 +140,7 @@ def run_mixture(dataset="ring", method="gan", seed=0, preset="classroom", steps=
                                         np.random.SeedSequence(seed).generate_state(3))
     start = time.perf_counter()
     G, D = build_players(preset, method, mixture.dim, Generator(init_seed))
+    G.to(device), D.to(device)
     pack = method.discriminator_options.get("pack", 1)
     opt_G = optim.Adam(G.parameters(), lr=preset.g_lr, betas=preset.betas)
     opt_D = optim.Adam(D.parameters(), lr=preset.d_lr, betas=preset.betas)
