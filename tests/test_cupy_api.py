@@ -2,9 +2,9 @@
 CuPy, so that a NumPy-only function (``xp.errstate``, ``xp.einsum_path``...) cannot slip into
 code that a CPU-only test run never sends to CuPy.
 
-The test reads minigan's source with :mod:`ast` (nothing is run) and needs the real ``cupy``
-wheel to look the names up; it imports without a GPU (``pip install cupy-cuda12x``) and the test
-skips, saying so, where it is not installed.
+The test reads the source of minigan, its benchmarks and its tutorials with :mod:`ast` (nothing
+is run) and needs the real ``cupy`` wheel to look the names up; it imports without a GPU
+(``pip install cupy-cuda12x``), and the test skips, saying so, where it is not installed.
 
 **Which expressions are "the array module".** An expression stands for the array module (NumPy
 on the CPU, CuPy on the GPU, so it must work as CuPy) when it is
@@ -16,7 +16,9 @@ on the CPU, CuPy on the GPU, so it must work as CuPy) when it is
 3. a call of ``get_array_module(...)``, ``array_module(...)`` or ``cupy_module()``, bare or
    through a module (``backend.get_array_module(x)``);
 4. a name assigned (plain ``name = value``, anywhere in the same source file) from one of the
-   above, repeated until nothing new is found: ``cp = backend.cupy_module()``, ``_cupy = cupy``.
+   above or from an attribute chain on one, repeated until nothing new is found:
+   ``cp = backend.cupy_module()``, ``_cupy = cupy``, ``runtime = cp.cuda.runtime`` (which
+   stands for ``cupy.cuda.runtime``).
 
 For every attribute chain on such an expression, ``M.a.b.c``, the test looks up ``cupy.a``,
 then ``.b``, then ``.c`` (so ``xp.lib.stride_tricks.as_strided``, ``xp.add.at``,
@@ -34,7 +36,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGE = ROOT / "minigan"
+SOURCES = [ROOT / "minigan", ROOT / "benchmarks", ROOT / "tutorials"]  # what may run on a GPU
 
 ARRAY_MODULE_NAMES = {"xp"}
 ARRAY_MODULE_FACTORIES = {"get_array_module", "array_module", "cupy_module"}
@@ -60,8 +62,9 @@ def _factory_call(node):
 
 
 def _module_names(tree):
-    """The names that stand for the array module in one source file (rules 1 and 4), each
-    mapped to the CuPy package it stands for ("cupy", or "cupyx" for ``import cupyx``)."""
+    """The names that stand for CuPy or a part of it in one source file (rules 1 and 4), each
+    mapped to the dotted name it stands for: "cupy", "cupyx.scipy" (``import cupyx.scipy as
+    s``), "cupy.cuda.runtime" (``runtime = cupy.cuda.runtime``)."""
     names = dict.fromkeys(ARRAY_MODULE_NAMES, "cupy")
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -73,21 +76,25 @@ def _module_names(tree):
     while changed:  # rule 4, to a fixed point: a = xp; b = a
         changed = False
         for node in ast.walk(tree):
-            if isinstance(node, ast.Assign) and _root_package(node.value, names):
+            if isinstance(node, ast.Assign) and _dotted(node.value, names):
                 for target in node.targets:
                     if isinstance(target, ast.Name) and target.id not in names:
-                        names[target.id] = _root_package(node.value, names)
+                        names[target.id] = _dotted(node.value, names)
                         changed = True
     return names
 
 
-def _root_package(node, names):
-    """The CuPy package ``node`` stands for ("cupy", "cupyx"...), or None (rules 1-3)."""
+def _dotted(node, names):
+    """The dotted CuPy name ``node`` stands for ("cupy", "cupy.lib.stride_tricks"...), or None
+    when it is not the array module or an attribute chain on it (rules 1-4)."""
     if isinstance(node, ast.Name):
         return names.get(node.id)
-    if isinstance(node, ast.Attribute) and node.attr == "xp":
-        return "cupy"
-    if _factory_call(node):
+    if isinstance(node, ast.Attribute):
+        if node.attr == "xp":
+            return "cupy"
+        base = _dotted(node.value, names)
+        return None if base is None else f"{base}.{node.attr}"
+    if isinstance(node, ast.Call) and _factory_call(node):
         return "cupy"
     return None
 
@@ -96,32 +103,21 @@ def module_references(source, filename="<source>"):
     """Every (dotted CuPy name, line) that ``source`` reaches through the array module."""
     tree = ast.parse(source, filename)
     names = _module_names(tree)
-    inner = set()  # attributes that are the .value of a longer chain: only whole chains count
+    # only whole chains count: xp.lib.stride_tricks.as_strided, not also xp.lib
+    inner = {id(node.value) for node in ast.walk(tree)
+             if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Attribute)}
     found = []
     for node in ast.walk(tree):
-        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Attribute):
-            inner.add(id(node.value))
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Attribute) and id(node) not in inner:
-            chain, base = [], node
-            while isinstance(base, ast.Attribute):
-                chain.append(base.attr)
-                base = base.value
-            package = _root_package(base, names)
-            # ``ctx.xp.exp``: the chain after ``.xp``; a name of rules 1 and 4: the whole chain
-            if package is None:
-                for i in range(len(chain) - 1, 0, -1):
-                    if chain[i] == "xp":
-                        package, chain = "cupy", chain[:i]
-                        break
-            if package is not None and chain:
-                found.append((".".join([package, *reversed(chain)]), node.lineno))
+        if isinstance(node, ast.Attribute) and id(node) not in inner and node.attr != "xp":
+            dotted = _dotted(node, names)
+            if dotted is not None:
+                found.append((dotted, node.lineno))
         elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
               and node.func.id == "getattr" and len(node.args) >= 2
               and isinstance(node.args[1], ast.Constant) and isinstance(node.args[1].value, str)):
-            package = _root_package(node.args[0], names)
-            if package is not None:
-                found.append((f"{package}.{node.args[1].value}", node.lineno))
+            dotted = _dotted(node.args[0], names)
+            if dotted is not None:
+                found.append((f"{dotted}.{node.args[1].value}", node.lineno))
         elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in \
                 CUPY_PACKAGES:
             found += [(f"{node.module}.{alias.name}", node.lineno) for alias in node.names]
@@ -153,7 +149,7 @@ def missing_names(cupy, source, filename="<source>"):
 def test_every_cupy_name_minigan_reaches_exists():
     cupy = real_cupy()
     missing, checked = [], 0
-    for path in sorted(PACKAGE.rglob("*.py")):
+    for path in sorted(p for folder in SOURCES for p in folder.rglob("*.py")):
         source = path.read_text(encoding="utf-8")
         checked += len(module_references(source))
         missing += missing_names(cupy, source, str(path.relative_to(ROOT)))
@@ -173,7 +169,8 @@ def f(ctx, x, xp):
     b = backend.get_array_module(x).errstate() + xp.lib.stride_tricks.no_such_view(x)
     cp = backend.cupy_module()
     alias = cp
-    c = alias.RawModule(code="") + alias.cuda.runtime.noSuchCall() + sp.erf(x) + sp.nope(x)
+    runtime = alias.cuda.runtime
+    c = alias.RawModule(code="") + runtime.noSuchCall() + sp.erf(x) + sp.nope(x)
     d = getattr(xp, "frompyfunc") + outs[0].xp.add.at + np.busday_offset(x)
     return a, b, c, d
 '''
