@@ -23,10 +23,14 @@ array whose memory is channels-last (a transposed view): the next convolution re
 a copy, and NumPy's elementwise operations keep that layout.
 
 Everything here is written once against ``xp`` (NumPy or CuPy), with strided views and slices
-that both libraries share.
+that both libraries share, except the work itself: for CuPy arrays ``im2col`` and ``col2im``
+launch their CUDA twins in ``kernels/cuda/im2col.cu`` (one thread per output element, the
+padding read as zeros, col2im as a gather), which give the same arrays in the same memory
+layout. The NumPy code is the reference they are tested against.
 """
 
 from .. import backend
+from . import cuda
 
 
 def pair(value):
@@ -78,6 +82,8 @@ def im2col(x, kernel_size, stride, padding, dilation, out_size=None):
     if out_size is None:
         out_size = (conv_output_size(h, kh, sh, padding[0], dh),
                     conv_output_size(w, kw, sw, padding[1], dw))
+    if backend.is_cupy_array(x):
+        return cuda.im2col(channels_last(x), kernel_size, stride, padding, dilation, out_size)
     oh, ow = out_size
     x_pad = _padded_channels_last(x, padding)
     # A strided view does the indexing x_pad[n, i*sh + p*dh, j*sw + q*dw, c] for free; the
@@ -96,6 +102,8 @@ def col2im(cols, x_shape, stride, padding, dilation):
     (i, j) of one offset land on distinct input positions, so each add is a plain strided
     array operation, and only the kh*kw adds of different offsets overlap.
     """
+    if backend.is_cupy_array(cols):
+        return cuda.col2im(cols, x_shape, stride, padding, dilation)
     xp = backend.get_array_module(cols)
     n, oh, ow, kh, kw, c = cols.shape
     h, w = x_shape[2:]
