@@ -71,7 +71,7 @@ fi
 
 # -- 2. the test suite, every cuda case on the GPU -----------------------------------------------
 say "tests: python -m pytest -q -rfEs (the default run, not slow) with MINIGAN_REQUIRE_GPU=1"
-MINIGAN_REQUIRE_GPU=1 timeout 290 "$PYTHON" -m pytest -q -rfEs -p no:cacheprovider \
+MINIGAN_REQUIRE_GPU=1 timeout 320 "$PYTHON" -m pytest -q -rfEs -p no:cacheprovider \
     --junitxml="$OUT/tests.xml" > "$OUT/tests.txt" 2>&1 || fail "the tests (see tests.txt)"
 say "tests: $(tail -n 1 "$OUT/tests.txt")"
 "$PYTHON" - "$OUT/tests.xml" 2>&1 <<'EOF' | tee -a "$OUT/summary.txt" || fail "cuda cases did not all run"
@@ -94,7 +94,7 @@ EOF
 
 # -- 3. the benchmark ----------------------------------------------------------------------------
 say "benchmark: python benchmarks/bench_gpu.py --pause 0.02"
-timeout 170 "$PYTHON" benchmarks/bench_gpu.py --pause 0.02 > "$OUT/bench_gpu.md" 2>&1 ||
+timeout 150 "$PYTHON" benchmarks/bench_gpu.py --pause 0.02 > "$OUT/bench_gpu.md" 2>&1 ||
     fail "bench_gpu.py (see bench_gpu.md)"
 grep -E "^GPU:|^aim:" "$OUT/bench_gpu.md" | tee -a "$OUT/summary.txt"
 

@@ -42,7 +42,7 @@ def test_bench_gpu_runs_on_the_cpu_and_prints_both_tables():
 
 
 @pytest.mark.skipif(minigan.cuda.is_available(), reason="a GPU is here: the error cannot occur")
-def test_bench_gpu_on_cuda_without_a_gpu_says_why():
+def test_bench_gpu_without_a_gpu_says_why():
     result = run("--quick")
     assert result.returncode != 0
     assert "bench_gpu.py: minigan cannot use the GPU:" in result.stderr
