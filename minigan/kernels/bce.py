@@ -22,12 +22,16 @@ floored at -100, as PyTorch does, so that p = 0 or 1 costs 100 rather than infin
 
 (log(1 - p) is computed as log1p(-p), accurate where p is too small to change 1 - p.)
 
-Each function is one formula over whole arrays of NumPy or CuPy (``xp``); a CUDA twin that fuses
-a formula into one kernel can replace it without changing its callers.
+Each function is one formula over whole arrays of NumPy or CuPy (``xp``). For CuPy arrays the
+two from logits launch their CUDA twins instead (``kernels/cuda/bce.cu``): the same formula
+fused into one kernel, one pass over memory where the array formula makes a temporary per step.
+The array formulas stay the reference the kernels are tested against.
 """
 
 import numpy as np
 
+from .. import backend
+from . import cuda
 from .stable import sigmoid, softplus
 
 
@@ -46,12 +50,16 @@ def _positive_weight(target, pos_weight):
 
 def bce_with_logits(xp, logits, target, pos_weight=None):
     """The elementwise loss w+ y softplus(-x) + (1 - y) softplus(x), broadcast."""
+    if backend.is_cupy_array(logits):
+        return cuda.bce_with_logits(logits, target, pos_weight)
     return (_positive_weight(target, pos_weight) * softplus(xp, -logits)
             + (1 - target) * softplus(xp, logits))
 
 
 def bce_with_logits_backward(xp, grad, logits, target, pos_weight=None):
     """grad * dloss/dx = grad * ((1 - y) sigmoid(x) - w+ y sigmoid(-x))."""
+    if backend.is_cupy_array(logits):
+        return cuda.bce_with_logits_backward(grad, logits, target, pos_weight)
     return grad * ((1 - target) * sigmoid(xp, logits)
                    - _positive_weight(target, pos_weight) * sigmoid(xp, -logits))
 

@@ -25,8 +25,8 @@ a copy, and NumPy's elementwise operations keep that layout.
 Everything here is written once against ``xp`` (NumPy or CuPy), with strided views and slices
 that both libraries share, except the work itself: for CuPy arrays ``im2col`` and ``col2im``
 launch their CUDA twins in ``kernels/cuda/im2col.cu`` (one thread per output element, the
-padding read as zeros, col2im as a gather), which give the same arrays in the same memory
-layout. The NumPy code is the reference they are tested against.
+padding read as zeros, col2im as a gather), which give the same arrays, col2im's also as an
+NCHW view of channels-last memory. The NumPy code is the reference they are tested against.
 """
 
 from .. import backend

@@ -6,24 +6,18 @@
 // where x_pad is x with ph zero rows above and below and pw zero columns on either side. No
 // padded copy is made: an index that falls into the border reads 0.
 //
-// One thread per output element, in a grid-stride loop: thread t of a launch of T threads does
-// elements t, t + T, t + 2T, ..., so any launch shape covers all elements, each exactly once.
-// The last index (c) varies fastest, so neighbouring threads touch neighbouring addresses.
-
-// The position of this thread in the whole launch, and the number of threads in the launch.
-__device__ long long first_element() {
-    return (long long)blockIdx.x * blockDim.x + threadIdx.x;
-}
-__device__ long long launch_stride() {
-    return (long long)gridDim.x * blockDim.x;
-}
+// One thread per output element, in a grid-stride loop: thread t of a launch of T threads
+// (t = blockIdx.x * blockDim.x + threadIdx.x, T = gridDim.x * blockDim.x) does elements
+// t, t + T, t + 2T, ..., so any launch shape covers all elements, each exactly once. The last
+// index (c) varies fastest, so neighbouring threads touch neighbouring addresses.
 
 // im2col: every patch entry is one read from x (or a 0 from the padding).
 template <typename T>
 __device__ void im2col(const T* x, T* cols, int n, int h, int w, int c, int kh, int kw,
                        int sh, int sw, int ph, int pw, int dh, int dw, int oh, int ow) {
     long long total = (long long)n * oh * ow * kh * kw * c;
-    for (long long e = first_element(); e < total; e += launch_stride()) {
+    long long step = (long long)gridDim.x * blockDim.x;
+    for (long long e = (long long)blockIdx.x * blockDim.x + threadIdx.x; e < total; e += step) {
         // unravel e into (b, i, j, p, q, ch), last fastest
         long long rest = e;
         int ch = rest % c;  rest /= c;
@@ -48,7 +42,8 @@ template <typename T>
 __device__ void col2im(const T* cols, T* x, int n, int h, int w, int c, int kh, int kw,
                        int sh, int sw, int ph, int pw, int dh, int dw, int oh, int ow) {
     long long total = (long long)n * h * w * c;
-    for (long long e = first_element(); e < total; e += launch_stride()) {
+    long long step = (long long)gridDim.x * blockDim.x;
+    for (long long e = (long long)blockIdx.x * blockDim.x + threadIdx.x; e < total; e += step) {
         long long rest = e;
         int ch = rest % c;  rest /= c;
         int z = rest % w;   rest /= w;
