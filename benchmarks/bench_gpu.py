@@ -21,8 +21,9 @@ not its launch. The tables give medians and the ratio minigan / PyTorch, as mark
 **Precision.** float32 throughout. TF32 (tensor cores that round float32 inputs to a 10-bit
 mantissa) is off in both libraries for the ratio: PyTorch runs with
 ``torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = False``; CuPy's
-matrix products use TF32 only when the environment variable ``CUPY_TF32`` is 1 (read at its
-first float32 product; unset means 0, no TF32), and the script refuses to run with it set.
+matrix products use TF32 only when the environment variable ``CUPY_TF32`` is a number > 0 (read
+at its first float32 product; unset, it is 0 and cuBLAS computes in float32), and the script
+refuses to run with it set to anything but 0.
 A second PyTorch column turns TF32 on, PyTorch's fastest float32 setting on Ampere and later
 GPUs (``NVIDIA_TF32_OVERRIDE=0`` would silently turn it off: refused too).
 """
@@ -65,7 +66,7 @@ def gpu_setup(torch):
         sys.exit(f"bench_gpu.py: minigan cannot use the GPU: {reason}")
     if not torch.cuda.is_available():
         sys.exit("bench_gpu.py: PyTorch sees no GPU; install a CUDA build of torch")
-    if os.environ.get("CUPY_TF32", "0") not in ("", "0"):
+    if os.environ.get("CUPY_TF32", "0") != "0":
         sys.exit("bench_gpu.py: CUPY_TF32 is set: CuPy would use TF32; unset it to compare "
                  "float32 with float32")
     if os.environ.get("NVIDIA_TF32_OVERRIDE") == "0":
