@@ -47,3 +47,43 @@ def test_bench_gpu_without_a_gpu_says_why():
     assert result.returncode != 0
     assert "bench_gpu.py: minigan cannot use the GPU:" in result.stderr
     assert minigan.cuda.unavailable_reason().split(" (")[0] in result.stderr
+
+
+def test_the_gpu_columns_switch_tf32_and_synchronise_every_call(monkeypatch, request):
+    """The GPU-only path of the tables, driven on the CPU: a TF32 column whose calls run with
+    TF32 on, the others with it off, and a synchronisation after every call."""
+    torch = pytest.importorskip("torch")
+    monkeypatch.syspath_prepend(str(SCRIPT.parent))
+    import bench_gpu
+
+    layers = bench_gpu.dcgan_layers
+    monkeypatch.setattr(bench_gpu, "dcgan_layers", lambda *sizes: layers(*sizes)[:3])
+    monkeypatch.setattr(bench_gpu, "WARMUP", 0)
+    threads = torch.get_num_threads()
+    request.addfinalizer(lambda: torch.set_num_threads(threads))
+    torch.set_num_threads(1)  # a few tiny layers: threads would only contend
+
+    args = bench_gpu.parse_args(["--device", "cpu", "--batch", "2", "--ngf", "4", "--ndf", "4",
+                                 "--pause", "0"])
+    state = {"tf32": None, "synchronised": 0, "calls": []}
+
+    def set_tf32(on):
+        state["tf32"] = on
+
+    def synchronize():
+        state["synchronised"] += 1
+
+    jobs = bench_gpu.compared(lambda: ("minigan", state["tf32"]),
+                              lambda: ("torch", state["tf32"]), synchronize, set_tf32)
+    assert list(jobs) == ["minigan", "PyTorch", "PyTorch TF32"]
+    assert [job() for job in jobs.values()] == [("minigan", None), ("torch", False),
+                                                ("torch", True)]
+    assert state["synchronised"] == 3
+
+    table = bench_gpu.conv_table(args, 1, synchronize, set_tf32)
+    header = table.splitlines()[0]
+    assert header.count("PyTorch TF32 ms") == 2 and "(TF32 off)" in table
+    assert len([line for line in table.splitlines() if line.startswith("| ")]) == 1 + 3 + 1
+    rows = bench_gpu.step_table(args, 1, synchronize, set_tf32).splitlines()
+    assert [row.split(" | ")[0] for row in rows[2:5]] == ["| minigan", "| PyTorch",
+                                                          "| PyTorch TF32"]
