@@ -36,6 +36,18 @@ ARCHITECTURES = ["80", "90"]
 CUPY_NVRTC_OPTIONS = ("-ftz=true", "--device-as-default-execution-space")
 
 
+EVERY_SOURCE_AND_ARCH = pytest.mark.parametrize("source, arch", [
+    pytest.param(s, a, id=f"{s.name}-{a}") for s in SOURCES for a in ARCHITECTURES])
+
+
+def run_toolkit(tool, *args):
+    """Run a CUDA toolkit program: skip where it is not installed, fail with its messages."""
+    if shutil.which(tool) is None:
+        pytest.skip(f"{tool}: not on PATH (the CUDA toolkit is not installed)")
+    result = subprocess.run([tool, *map(str, args)], capture_output=True, text=True)
+    assert result.returncode == 0, f"{tool} failed:\n{result.stderr}"
+
+
 def exported_kernels(ptx):
     return set(re.findall(r"\.entry\s+(\w+)\s*\(", ptx))
 
@@ -49,15 +61,10 @@ def test_there_are_sources_and_kernels():
     assert all(kernels_in(s) for s in SOURCES)
 
 
-@pytest.mark.parametrize("arch", ARCHITECTURES)
-@pytest.mark.parametrize("source", SOURCES, ids=lambda s: s.name)
+@EVERY_SOURCE_AND_ARCH
 def test_nvcc_compiles(source, arch, tmp_path):
-    if shutil.which("nvcc") is None:
-        pytest.skip("nvcc: not on PATH (the CUDA toolkit is not installed)")
     ptx = tmp_path / "out.ptx"
-    result = subprocess.run(["nvcc", "-ptx", f"-arch=sm_{arch}", "-Werror", "all-warnings",
-                             str(source), "-o", str(ptx)], capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
+    run_toolkit("nvcc", "-ptx", f"-arch=sm_{arch}", "-Werror", "all-warnings", source, "-o", ptx)
     assert exported_kernels(ptx.read_text()) == kernels_in(source)
 
 
@@ -81,19 +88,13 @@ def nvrtc_ptx(source, arch):
         nvrtc.destroyProgram(program)
 
 
-@pytest.mark.parametrize("arch", ARCHITECTURES)
-@pytest.mark.parametrize("source", SOURCES, ids=lambda s: s.name)
+@EVERY_SOURCE_AND_ARCH
 def test_nvrtc_compiles_with_the_loaders_options(source, arch):
     assert exported_kernels(nvrtc_ptx(source, arch)) == kernels_in(source)
 
 
-@pytest.mark.parametrize("arch", ARCHITECTURES)
-@pytest.mark.parametrize("source", SOURCES, ids=lambda s: s.name)
+@EVERY_SOURCE_AND_ARCH
 def test_ptxas_assembles_the_nvrtc_ptx(source, arch, tmp_path):
-    if shutil.which("ptxas") is None:
-        pytest.skip("ptxas: not on PATH (the CUDA toolkit is not installed)")
     ptx = tmp_path / "kernels.ptx"
     ptx.write_text(nvrtc_ptx(source, arch))
-    result = subprocess.run(["ptxas", f"-arch=sm_{arch}", str(ptx), "-o",
-                             str(tmp_path / "kernels.cubin")], capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
+    run_toolkit("ptxas", f"-arch=sm_{arch}", ptx, "-o", tmp_path / "kernels.cubin")

@@ -1,20 +1,23 @@
 """Check 2 of the GPU code, "computes": the CUDA kernels, run on the CPU, give the NumPy answers.
 
 Every kernel of ``minigan/kernels/cuda/*.cu`` is compiled for the CPU by
-:mod:`minigan.kernels.cuda.emulation` (the launch grid run as loops) and launched through the
-GPU loader's own functions (``minigan.kernels.cuda.im2col`` etc.: the same argument tuples, dtype
-suffixes and launch configuration), with only the RawModule swapped for the emulated one. The
-results are compared with the NumPy kernels on hypothesis-drawn geometries and values: im2col and
-col2im exactly (col2im sums in the NumPy order), BCE within a few ulps (exp and log1p come from
-different math libraries). Each comparison runs twice: with the loader's launch configuration and
-with a tiny grid of 2 blocks of 3 threads, where every thread walks many elements, which only a
-correct grid-stride loop survives.
+:mod:`minigan.kernels.cuda.emulation` (the launch grid run as loops). The tests call the public
+kernel functions (``im2col``, ``col2im``, the three convolutions, the two BCE formulas) down the
+path they take for CuPy arrays: the dispatch sends NumPy arrays into the CUDA branch, and the GPU
+loader builds the argument tuples, picks the dtype's kernel and the launch configuration as it
+would on a GPU, with only its RawModule replaced by the emulated one (and a test fails if no
+kernel was launched). The results are compared with the NumPy kernels on hypothesis-drawn
+geometries and values: im2col, col2im and the convolutions exactly (col2im sums in the NumPy
+order), BCE within a few ulps (exp and log1p come from different math libraries). Each
+comparison runs twice: with the loader's launch configuration and with a tiny grid of 2 blocks
+of 3 threads, where every thread walks many elements, which only a correct grid-stride loop
+survives.
 
-What this proves: index arithmetic, bounds, padding, dilation, formulas and argument order of
-every kernel. What only a GPU shows: speed, races between threads that really run at once (the
-kernels avoid them by design: one writer per element, no atomics), NVRTC and driver behaviour at
-run time, and -ftz: CuPy compiles with denormals flushed to zero, so a float32 loss of about
-1e-40 reads 0 there.
+What this proves: index arithmetic, bounds, padding, dilation, formulas, dtype dispatch and
+argument order of every kernel. What only a GPU shows: speed, races between threads that really
+run at once (the kernels avoid them by design: one writer per element, no atomics), NVRTC and
+driver behaviour at run time, and -ftz: CuPy compiles with denormals flushed to zero, so a
+float32 loss below about 1e-38 reads 0 there.
 """
 
 import re
@@ -26,8 +29,9 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from minigan import backend
 from minigan.kernels import bce as cpu_bce
-from minigan.kernels import cuda
+from minigan.kernels import conv, cuda
 from minigan.kernels import im2col as cpu
 from minigan.kernels.cuda import emulation
 
@@ -48,13 +52,25 @@ def emulated_module(filename):
 
 
 @pytest.fixture(params=["loader launch", "tiny grid"])
-def emulated(request, monkeypatch):
-    """The loader with its RawModule replaced by the emulation, launching with its own
-    configuration or with 2 blocks of 3 threads."""
+def on_cuda(request, monkeypatch):
+    """``on_cuda(f, *args)`` calls a kernel function of ``minigan.kernels`` down the path it takes
+    for CuPy arrays: the dispatch takes the CUDA branch (here for NumPy arrays) and the loader
+    launches the emulated kernels, with its own launch configuration or with 2 blocks of 3
+    threads."""
     monkeypatch.setattr(cuda, "_module", emulated_module)
     if request.param == "tiny grid":
         monkeypatch.setattr(cuda, "launch_config", lambda n: ((2,), (3,)))
-    return cuda
+    launched, launch = [], cuda._launch
+    monkeypatch.setattr(cuda, "_launch", lambda *args: launched.append(args[1]) or launch(*args))
+
+    def call(function, *args, **kwargs):
+        launched.clear()
+        with monkeypatch.context() as patch:
+            patch.setattr(backend, "is_cupy_array", lambda value: isinstance(value, np.ndarray))
+            result = function(*args, **kwargs)
+        assert launched, f"{function.__name__} launched no CUDA kernel"
+        return result
+    return call
 
 
 # -- im2col and col2im -------------------------------------------------------------------------
@@ -98,10 +114,10 @@ ONE_PIXEL = Geometry((1, 1, 1, 1), (1, 1), (1, 1), (0, 0), (1, 1), (1, 1))
 @given(geometry=geometries(), dtype=DTYPES, seed=st.integers(0, 2**16))
 @example(geometry=DCGAN_LAYER, dtype=np.float32, seed=0)
 @example(geometry=ONE_PIXEL, dtype=np.float64, seed=0)
-def test_im2col_is_the_numpy_im2col_exactly(emulated, geometry, dtype, seed):
+def test_im2col_is_the_numpy_im2col_exactly(on_cuda, geometry, dtype, seed):
     x = np.random.default_rng(seed).standard_normal(geometry.shape).astype(dtype)
     expected = cpu.im2col(x, *geometry.settings, out_size=geometry.out_size)
-    got = emulated.im2col(cpu.channels_last(x), *geometry.settings, geometry.out_size)
+    got = on_cuda(cpu.im2col, x, *geometry.settings, out_size=geometry.out_size)
     assert got.dtype == dtype
     np.testing.assert_array_equal(got, expected)
 
@@ -110,16 +126,44 @@ def test_im2col_is_the_numpy_im2col_exactly(emulated, geometry, dtype, seed):
 @given(geometry=geometries(), dtype=DTYPES, seed=st.integers(0, 2**16))
 @example(geometry=DCGAN_LAYER, dtype=np.float32, seed=0)
 @example(geometry=ONE_PIXEL, dtype=np.float64, seed=0)
-def test_col2im_is_the_numpy_col2im_to_the_last_bit(emulated, geometry, dtype, seed):
+def test_col2im_is_the_numpy_col2im_to_the_last_bit(on_cuda, geometry, dtype, seed):
     n, c, _, _ = geometry.shape
     cols_shape = (n, *geometry.out_size, *geometry.kernel, c)
     cols = np.random.default_rng(seed).standard_normal(cols_shape).astype(dtype)
     geometry_args = geometry.stride, geometry.padding, geometry.dilation
     expected = cpu.col2im(cols, geometry.shape, *geometry_args)
-    got = emulated.col2im(cols, geometry.shape, *geometry_args)
+    got = on_cuda(cpu.col2im, cols, geometry.shape, *geometry_args)
     assert got.shape == expected.shape and got.dtype == dtype
     assert got.transpose(0, 2, 3, 1).flags.c_contiguous  # channels-last memory, as NumPy's
     np.testing.assert_array_equal(got, expected)
+
+
+@FIXTURES_OK
+@given(geometry=geometries(), out_channels=st.integers(1, 3), seed=st.integers(0, 2**16))
+def test_the_convolutions_on_the_cuda_path_give_the_numpy_answers(on_cuda, geometry,
+                                                                  out_channels, seed):
+    """conv2d, conv_transpose2d and the weight gradient need nothing from CUDA but im2col and
+    col2im: with the dispatch sending NumPy arrays down the CUDA branch, they agree exactly."""
+    rng = np.random.default_rng(seed)
+    n, c, h, w = geometry.shape
+    x = rng.standard_normal(geometry.shape)
+    weight = rng.standard_normal((out_channels, c) + geometry.kernel)
+    g = rng.standard_normal((n, out_channels) + geometry.out_size)
+    settings_ = dict(stride=geometry.stride, padding=geometry.padding, dilation=geometry.dilation)
+
+    # conv_transpose2d(g, w) as conv2d's input gradient: output_padding makes its size x's
+    output_padding = [size - cpu.transposed_output_size(*a, 0, d) for size, *a, d in zip(
+        (h, w), geometry.out_size, geometry.kernel, geometry.stride, geometry.padding,
+        geometry.dilation)]
+
+    def run():
+        return (conv.conv2d(x, weight, weight[:, 0, 0, 0], **settings_),
+                conv.conv_transpose2d(g, weight, weight[0, :, 0, 0],
+                                      output_padding=output_padding, **settings_),
+                conv.conv2d_grad_weight(x, g, geometry.kernel, **settings_))
+
+    for got_one, expected_one in zip(on_cuda(run), run()):
+        np.testing.assert_array_equal(got_one, expected_one)
 
 
 # -- binary cross-entropy from logits ----------------------------------------------------------
@@ -154,30 +198,31 @@ def assert_close_to_numpy(got, expected, dtype, terms=0.0):
 
 @FIXTURES_OK
 @given(case=bce_cases(), dtype=DTYPES)
-def test_bce_with_logits_matches_numpy(emulated, case, dtype):
+def test_bce_with_logits_matches_numpy(on_cuda, case, dtype):
     logits, target, pos_weight, _ = (None if a is None else a.astype(dtype) for a in case)
     expected = cpu_bce.bce_with_logits(np, logits, target, pos_weight)
-    assert_close_to_numpy(emulated.bce_with_logits(logits, target, pos_weight), expected, dtype)
+    got = on_cuda(cpu_bce.bce_with_logits, np, logits, target, pos_weight)
+    assert_close_to_numpy(got, expected, dtype)
 
 
 @FIXTURES_OK
 @given(case=bce_cases(), dtype=DTYPES)
-def test_bce_with_logits_backward_matches_numpy(emulated, case, dtype):
+def test_bce_with_logits_backward_matches_numpy(on_cuda, case, dtype):
     logits, target, pos_weight, grad = (None if a is None else a.astype(dtype) for a in case)
     expected = cpu_bce.bce_with_logits_backward(np, grad, logits, target, pos_weight)
-    got = emulated.bce_with_logits_backward(grad, logits, target, pos_weight)
+    got = on_cuda(cpu_bce.bce_with_logits_backward, np, grad, logits, target, pos_weight)
     # (1 - y) sigmoid(x) and w+ y sigmoid(-x) cancel where they are near equal
     assert_close_to_numpy(got, expected, dtype,
                           terms=np.abs(grad) * (1 + (1 if pos_weight is None else pos_weight)))
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_bce_is_finite_and_exact_at_huge_logits(emulated, dtype):
+def test_bce_is_finite_and_exact_at_huge_logits(on_cuda, dtype):
     """At |x| = 1e4 the loss is |x| or 0 and the gradient +-1 or 0, with no inf or nan."""
     logits = np.array([1e4, 1e4, -1e4, -1e4], dtype=dtype)
     target = np.array([0.0, 1.0, 0.0, 1.0], dtype=dtype)
-    loss = emulated.bce_with_logits(logits, target)
-    grad = emulated.bce_with_logits_backward(np.ones(4, dtype), logits, target)
+    loss = on_cuda(cpu_bce.bce_with_logits, np, logits, target)
+    grad = on_cuda(cpu_bce.bce_with_logits_backward, np, np.ones(4, dtype), logits, target)
     np.testing.assert_array_equal(loss, [1e4, 0.0, 0.0, 1e4])
     np.testing.assert_array_equal(grad, [1.0, 0.0, 0.0, -1.0])
 
@@ -238,6 +283,11 @@ def bce_kernel_and_args(dtype=np.float32):
             [x, x.copy(), np.ones(1, dtype), np.int32(0), np.empty(4, dtype), np.int64(4)])
 
 
+def read_only(array):
+    array.flags.writeable = False
+    return array
+
+
 @pytest.mark.parametrize("position, value, parameter", [
     (5, 4, "n"),  # a Python int for long long: CuPy passes it as a 64-bit value, luckily
     (3, 0, "pos_weight_step"),  # a Python int for int: CuPy passes 8 bytes for 4
@@ -246,6 +296,7 @@ def bce_kernel_and_args(dtype=np.float32):
     (0, np.zeros(4), "x"),  # float64 for float*
     (4, np.zeros(8, np.float32)[::2], "loss"),  # strided: a kernel ignores strides
     (1, [0.0] * 4, "y"),  # not an array at all
+    (4, read_only(np.zeros(4, np.float32)), "loss"),  # an output the kernel may not write
 ])
 def test_an_emulated_kernel_rejects_what_cupy_would_garble(position, value, parameter):
     kernel, args = bce_kernel_and_args()
@@ -267,9 +318,10 @@ def test_an_emulated_launch_is_checked_like_a_gpu_launch():
         emulated_module("bce.cu").get_function("bce")
 
 
-def test_a_kernel_parameter_of_another_type_is_refused_when_parsed():
-    with pytest.raises(ValueError, match="parameter 'const int\\* x' has a type"):
-        emulation.parse_kernels('extern "C" __global__ void f(const int* x) {}')
+def test_a_kernel_parameter_of_another_form_is_refused_when_parsed():
+    for params in ("const int* x", "float* __restrict__ x", "int"):
+        with pytest.raises(ValueError, match="is not 'TYPE name' with a TYPE the emulation takes"):
+            emulation.parse_kernels(f'extern "C" __global__ void f({params}) {{}}')
 
 
 def test_two_compilations_at_once_leave_one_library(tmp_path, monkeypatch):

@@ -99,34 +99,34 @@ def _operand(xp, value, shape, dtype):
     return xp.ascontiguousarray(xp.broadcast_to(xp.asarray(value, dtype=dtype), shape))
 
 
-def _bce_operands(xp, logits, target, pos_weight, *more):
-    """The BCE kernels' array arguments: every operand broadcast to the common shape, and
-    pos_weight with its step (0: one value, 1 when absent; 1: one per element)."""
-    shape = np.broadcast_shapes(logits.shape, target.shape,
-                                *(a.shape for a in (pos_weight, *more) if a is not None))
-    dtype = logits.dtype
+def _bce_inputs(xp, arrays, pos_weight):
+    """The BCE kernels' input arguments and the shape of their result: ``arrays`` (the incoming
+    gradient, logits, labels) broadcast to one shape in the logits' dtype, then pos_weight with
+    its step (1: one value per element; 0: one value for all, 1 when pos_weight is None)."""
+    shape = np.broadcast_shapes(*(a.shape for a in (*arrays, pos_weight) if a is not None))
+    dtype = arrays[-2].dtype  # the logits'
     if pos_weight is None:
         weight, step = xp.ones(1, dtype=dtype), np.int32(0)
     else:
         weight, step = _operand(xp, pos_weight, shape, dtype), np.int32(1)
-    arrays = tuple(_operand(xp, a, shape, dtype) for a in (*more, logits, target))
-    return arrays + (weight, step, xp.empty(shape, dtype=dtype))
+    return shape, tuple(_operand(xp, a, shape, dtype) for a in arrays) + (weight, step)
 
 
 def bce_with_logits(logits, target, pos_weight=None):
     """w+ y softplus(-x) + (1 - y) softplus(x), elementwise and broadcast, in one kernel."""
     xp = backend.get_array_module(logits)
-    args = _bce_operands(xp, logits, target, pos_weight)
-    loss = args[-1]
-    _launch("bce.cu", "bce_with_logits", loss.dtype, loss.size, args + (np.int64(loss.size),))
+    shape, inputs = _bce_inputs(xp, (logits, target), pos_weight)
+    loss = xp.empty(shape, dtype=logits.dtype)
+    _launch("bce.cu", "bce_with_logits", loss.dtype, loss.size,
+            inputs + (loss, np.int64(loss.size)))
     return loss
 
 
 def bce_with_logits_backward(grad, logits, target, pos_weight=None):
     """grad * ((1 - y) sigmoid(x) - w+ y sigmoid(-x)), elementwise and broadcast, in one kernel."""
     xp = backend.get_array_module(logits)
-    args = _bce_operands(xp, logits, target, pos_weight, grad)
-    grad_x = args[-1]
+    shape, inputs = _bce_inputs(xp, (grad, logits, target), pos_weight)
+    grad_x = xp.empty(shape, dtype=logits.dtype)
     _launch("bce.cu", "bce_with_logits_backward", grad_x.dtype, grad_x.size,
-            args + (np.int64(grad_x.size),))
+            inputs + (grad_x, np.int64(grad_x.size)))
     return grad_x

@@ -42,7 +42,9 @@ from pathlib import Path
 import numpy as np
 
 HEADER = Path(__file__).with_name("emulation.h")
-CACHE_DIR = Path(tempfile.gettempdir()) / "minigan-cuda-emulation"
+# One cache per user: a shared library is code, so never load one that another user could write.
+_USER = os.getuid() if hasattr(os, "getuid") else "user"
+CACHE_DIR = Path(tempfile.gettempdir()) / f"minigan-cuda-emulation-{_USER}"
 COMPILER_FLAGS = ("-std=c++17", "-O2", "-shared", "-fPIC", "-ffp-contract=off")
 
 # C parameter type -> (ctypes type, what a caller must pass for it)
@@ -63,9 +65,11 @@ def _compiler():
 
 def compiler_unavailable_reason():
     """Why kernels cannot be emulated here (no C++ compiler), or ``None`` when they can."""
-    if _compiler() is None:
-        return "no C++ compiler found (looked for $CXX, c++, g++, clang++ on PATH)"
-    return None
+    if _compiler() is not None:
+        return None
+    if os.environ.get("CXX"):
+        return f"the C++ compiler named by $CXX ({os.environ['CXX']!r}) is not on PATH"
+    return "no C++ compiler found (c++, g++ or clang++ on PATH, or one named by $CXX)"
 
 
 def parse_kernels(code):
@@ -75,10 +79,10 @@ def parse_kernels(code):
         parsed = []
         for param in filter(None, (p.strip() for p in params.split(","))):
             match = re.fullmatch(r"(.*?[\s*])(\w+)", param)
-            c_type = re.sub(r"\s*\*", "*", " ".join(match.group(1).split())) if match else param
+            c_type = match and re.sub(r"\s*\*", "*", " ".join(match.group(1).split()))
             if c_type not in _POINTERS and c_type not in _SCALARS:
-                raise ValueError(f"kernel {name}: parameter {param!r} has a type the emulation "
-                                 f"does not take; use one of {[*_POINTERS, *_SCALARS]}")
+                raise ValueError(f"kernel {name}: parameter {param!r} is not 'TYPE name' with a "
+                                 f"TYPE the emulation takes: {', '.join([*_POINTERS, *_SCALARS])}")
             parsed.append((c_type, match.group(2)))
         kernels[name] = parsed
     return kernels
@@ -102,7 +106,7 @@ def _build(source):
     library = CACHE_DIR / f"kernels-{key.hexdigest()[:24]}.so"
     if library.exists():
         return library
-    CACHE_DIR.mkdir(parents=True, exist_ok=True)
+    CACHE_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
     # Two processes may compile the same source at once: each writes its own temporary file and
     # renames it into place, an atomic step, so nobody ever loads a half-written library.
     with tempfile.TemporaryDirectory(dir=CACHE_DIR) as work:
@@ -123,7 +127,8 @@ class EmulatedModule:
     def __init__(self, code):
         self.code = code
         self.kernels = parse_kernels(code)
-        source = "\n".join([HEADER.read_text(), code,
+        # #line: the compiler's messages then point into the .cu source, not the combined file
+        source = "\n".join([HEADER.read_text(), '#line 1 "kernel.cu"', code,
                             *(_launcher(name, params) for name, params in self.kernels.items())])
         self._library = ctypes.CDLL(str(_build(source)))
 
@@ -166,6 +171,8 @@ class EmulatedKernel:
                 got = (f"a {'non-' * (not value.flags.c_contiguous)}contiguous {value.dtype} array"
                        if isinstance(value, np.ndarray) else type(value).__name__)
                 raise TypeError(f"{where} takes a C-contiguous {dtype} array, got {got}")
+            if not (c_type.startswith("const") or value.flags.writeable):
+                raise TypeError(f"{where} is written by the kernel, got a read-only array")
             return value.ctypes.data
         scalar = _SCALARS[c_type][1]
         if type(value) is not scalar:
