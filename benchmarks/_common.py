@@ -38,6 +38,29 @@ def sample_count(args):
     return QUICK_SAMPLES if args.quick else args.samples
 
 
+def timed(fn, pause):
+    """Wall time of one call of fn, after a pause that lets other threads go idle."""
+    import time
+
+    time.sleep(pause)
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def interleaved_medians(jobs, samples, pause):
+    """The median seconds of each job of ``jobs`` ({name: function}) over ``samples`` rounds
+    in which every job runs once, in turn, after a pause: interleaved, all the jobs see the
+    same state of the machine (its clock, its other load)."""
+    import statistics
+
+    times = {name: [] for name in jobs}
+    for _ in range(samples):
+        for name, job in jobs.items():
+            times[name].append(timed(job, pause))
+    return {name: statistics.median(t) for name, t in times.items()}
+
+
 def use_threads(threads):
     """Give NumPy's OpenBLAS and PyTorch ``threads`` threads each (None: their own defaults).
     Call it before either library is imported."""

@@ -14,10 +14,17 @@ ratios and the ratio of the total times. See benchmarks/README.md for the record
 
 import statistics
 import sys
-import time
 from pathlib import Path
 
-from _common import argument_parser, machine_details, require_torch, sample_count, use_threads
+from _common import (
+    argument_parser,
+    interleaved_medians,
+    machine_details,
+    require_torch,
+    sample_count,
+    timed,
+    use_threads,
+)
 
 ARGS = argument_parser(__doc__, "job").parse_args() if __name__ == "__main__" else None
 if ARGS is not None:
@@ -33,26 +40,27 @@ import minigan.functional as F  # noqa: E402
 torch = require_torch(__file__)
 
 BATCH = 64
-# name, transposed, in channels, out channels, input size, kernel, stride, padding, bias
-# (DCGAN: no bias where batch norm follows; the last layer of each network has one)
-LAYERS = [
-    ("D conv 1->64 @32", False, 1, 64, 32, 4, 2, 1, False),
-    ("D conv 64->128 @16", False, 64, 128, 16, 4, 2, 1, False),
-    ("D conv 128->256 @8", False, 128, 256, 8, 4, 2, 1, False),
-    ("D conv 256->1 @4", False, 256, 1, 4, 4, 1, 0, True),
-    ("G deconv 100->256 @1", True, 100, 256, 1, 4, 1, 0, False),
-    ("G deconv 256->128 @4", True, 256, 128, 4, 4, 2, 1, False),
-    ("G deconv 128->64 @8", True, 128, 64, 8, 4, 2, 1, False),
-    ("G deconv 64->1 @16", True, 64, 1, 16, 4, 2, 1, True),
-]
 
 
-def timed(fn, pause):
-    """Wall time of one call of fn, after a pause that lets other threads go idle."""
-    time.sleep(pause)
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
+def dcgan_layers(nc, size, ngf, ndf, nz=100):
+    """The convolutions of minigan's DCGAN for nc x size x size images (gan/dcgan.py), D's then
+    G's, as rows (name, transposed, in channels, out channels, input size, kernel, stride,
+    padding, bias): no bias where batch norm follows, a bias on the last layer of each."""
+    sides = [size // 2 ** i for i in range(1, size.bit_length() - 2)]  # S/2, ..., 4
+    d = [ndf * size // (2 * side) for side in sides]  # D's channels at S/2, ..., 4
+    g = [ngf * size // (2 * side) for side in reversed(sides)]  # G's at 4, ..., S/2
+    layers = [(f"D conv {a}->{b} @{side}", False, a, b, side, 4, 2, 1, False)
+              for a, b, side in zip([nc, *d], d, [size, *sides])]
+    layers.append((f"D conv {d[-1]}->1 @4", False, d[-1], 1, 4, 4, 1, 0, True))
+    layers.append((f"G deconv {nz}->{g[0]} @1", True, nz, g[0], 1, 4, 1, 0, False))
+    layers += [(f"G deconv {a}->{b} @{side}", True, a, b, side, 4, 2, 1, False)
+               for a, b, side in zip(g, g[1:], reversed(sides))]
+    layers.append((f"G deconv {g[-1]}->{nc} @{size // 2}", True, g[-1], nc, size // 2, 4, 2, 1,
+                   True))
+    return layers
+
+
+LAYERS = dcgan_layers(nc=1, size=32, ngf=64, ndf=64)
 
 
 def gemm_gflops(repeats, pause, n=1024):
@@ -62,18 +70,19 @@ def gemm_gflops(repeats, pause, n=1024):
     return 2 * n**3 / statistics.median(timed(lambda: a @ b, pause) for _ in range(repeats)) / 1e9
 
 
-def layer_jobs(transposed, c_in, c_out, size, k, stride, padding, bias):
-    """The timed jobs of one layer, {(library, "fwd" | "fwd+bwd"): fn}, and its forward
-    floating-point operation count (a backward costs two forwards: input and weight
+def layer_jobs(transposed, c_in, c_out, size, k, stride, padding, bias, batch=BATCH,
+               device="cpu"):
+    """The timed jobs of one layer on ``device``, {(library, "fwd" | "fwd+bwd"): fn}, and its
+    forward floating-point operation count (a backward costs two forwards: input and weight
     gradients)."""
     rng = np.random.default_rng(0)
-    x = rng.standard_normal((BATCH, c_in, size, size), dtype=np.float32)
+    x = rng.standard_normal((batch, c_in, size, size), dtype=np.float32)
     w_shape = (c_in, c_out, k, k) if transposed else (c_out, c_in, k, k)
     w = rng.standard_normal(w_shape, dtype=np.float32) * 0.02
     b = rng.standard_normal(c_out, dtype=np.float32) if bias else None
     name = "conv_transpose2d" if transposed else "conv2d"
-    libraries = {"minigan": (F, lambda a: minigan.Tensor(a)),
-                 "torch": (torch.nn.functional, torch.from_numpy)}
+    libraries = {"minigan": (F, lambda a: minigan.tensor(a, device=device)),
+                 "torch": (torch.nn.functional, lambda a: torch.from_numpy(a).to(device))}
     out_shape = tuple(getattr(torch.nn.functional, name)(
         torch.from_numpy(x), torch.from_numpy(w), None, stride, padding).shape)
     g = rng.standard_normal(out_shape, dtype=np.float32)
@@ -94,7 +103,7 @@ def layer_jobs(transposed, c_in, c_out, size, k, stride, padding, bias):
 
         jobs[library, "fwd"], jobs[library, "fwd+bwd"] = forward, forward_backward
     positions = size * size if transposed else out_shape[2] * out_shape[3]
-    return jobs, 2 * BATCH * positions * c_in * c_out * k * k
+    return jobs, 2 * batch * positions * c_in * c_out * k * k
 
 
 def geometric_mean(values):
@@ -117,11 +126,7 @@ def run(repeats, pause):
         jobs, flops = layer_jobs(*spec)
         for job in jobs.values():  # warm up caches and allocators
             job()
-        samples = {key: [] for key in jobs}
-        for _ in range(repeats):  # interleaved: both libraries see the same machine state
-            for key, job in jobs.items():
-                samples[key].append(timed(job, pause))
-        t = {key: statistics.median(v) for key, v in samples.items()}
+        t = interleaved_medians(jobs, repeats, pause)
         row = f"{name:<22}"
         for kind in ratios:
             ratios[kind].append(t["minigan", kind] / t["torch", kind])

@@ -22,15 +22,19 @@ buffers to it) is printed as a cross-check. Linux only.
 """
 
 import argparse
-import statistics
 import subprocess
 import sys
-import time
 import tracemalloc
 from pathlib import Path
 
 import numpy as np
-from _common import argument_parser, machine_details, require_torch, sample_count
+from _common import (
+    argument_parser,
+    interleaved_medians,
+    machine_details,
+    require_torch,
+    sample_count,
+)
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a source checkout
 
@@ -45,19 +49,20 @@ def parse_args(argv=None):
     parser.add_argument("--ngf", type=int, default=64)
     parser.add_argument("--ndf", type=int, default=64)
     parser.add_argument("--memory-child", choices=("minigan", "torch"), help=argparse.SUPPRESS)
+    parser.set_defaults(batch=BATCH, size=SIZE, nc=1, device="cpu")
     return parser.parse_args(argv)
 
 
 # -- the two setups ------------------------------------------------------------------------------
+# ``args`` gives the sizes (batch, size, nc, ngf, ndf) and the device, "cpu" or "cuda".
 def minigan_setup(args):
     """(step function, G, D) for minigan: the library's own train_step."""
     rng = minigan.Generator(0)
-    G = gan.DCGANGenerator(NZ, args.ngf, 1, SIZE, generator=rng)
-    D = gan.DCGANDiscriminator(args.ndf, 1, SIZE, generator=rng)
+    G = gan.DCGANGenerator(NZ, args.ngf, args.nc, args.size, generator=rng).to(args.device)
+    D = gan.DCGANDiscriminator(args.ndf, args.nc, args.size, generator=rng).to(args.device)
     opt_G = optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))
     opt_D = optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))
-    real, z = batches()
-    real_t, z_t = minigan.tensor(real), minigan.tensor(z)
+    real_t, z_t = (minigan.tensor(a, device=args.device) for a in batches(args))
 
     def step():
         return gan.train_step(G, D, opt_G, opt_D, lambda: real_t, lambda: z_t)
@@ -70,39 +75,43 @@ def torch_setup(args, G=None, D=None):
     import torch
     from torch import nn
 
+    # the widths of minigan's DCGAN (gan/dcgan.py): ngf * S/8 at 4x4 down to ngf at S/2 in G,
+    # and back up in D
+    sides = [args.size // 2 ** i for i in range(1, int(np.log2(args.size)) - 1)]  # S/2 ... 4
+
     def generator():
-        widths = [args.ngf * 4, args.ngf * 2, args.ngf]
+        widths = [args.ngf * args.size // (2 * side) for side in reversed(sides)]
         layers = [nn.ConvTranspose2d(NZ, widths[0], 4, 1, 0, bias=False),
                   nn.BatchNorm2d(widths[0]), nn.ReLU()]
         for c_in, c_out in zip(widths, widths[1:]):
             layers += [nn.ConvTranspose2d(c_in, c_out, 4, 2, 1, bias=False), nn.BatchNorm2d(c_out),
                        nn.ReLU()]
-        layers += [nn.ConvTranspose2d(widths[-1], 1, 4, 2, 1), nn.Tanh()]
+        layers += [nn.ConvTranspose2d(widths[-1], args.nc, 4, 2, 1), nn.Tanh()]
         return nn.Sequential(*layers)
 
     def discriminator():
-        widths = [args.ndf, args.ndf * 2, args.ndf * 4]
-        layers = [nn.Conv2d(1, widths[0], 4, 2, 1, bias=False), nn.LeakyReLU(0.2)]
+        widths = [args.ndf * args.size // (2 * side) for side in sides]
+        layers = [nn.Conv2d(args.nc, widths[0], 4, 2, 1, bias=False), nn.LeakyReLU(0.2)]
         for c_in, c_out in zip(widths, widths[1:]):
             layers += [nn.Conv2d(c_in, c_out, 4, 2, 1, bias=False), nn.BatchNorm2d(c_out),
                        nn.LeakyReLU(0.2)]
         layers += [nn.Conv2d(widths[-1], 1, 4, 1, 0)]
         return nn.Sequential(*layers)
 
-    tG, tD = generator(), discriminator()
+    tG, tD = generator().to(args.device), discriminator().to(args.device)
     for twin, model in ((tG, G), (tD, D)):
         if model is not None:
             state = {k.removeprefix("main."): torch.from_numpy(v.numpy().copy())
                      for k, v in model.state_dict().items()}
-            twin.load_state_dict(state)
+            twin.load_state_dict(state)  # copies onto the twin's device
     opt_G = torch.optim.Adam(tG.parameters(), lr=2e-4, betas=(0.5, 0.999))
     opt_D = torch.optim.Adam(tD.parameters(), lr=2e-4, betas=(0.5, 0.999))
-    real, z = (torch.from_numpy(a) for a in batches())
+    real, z = (torch.from_numpy(a).to(args.device) for a in batches(args))
     loss = nn.BCEWithLogitsLoss()
-    ones, zeros = torch.ones(BATCH), torch.zeros(BATCH)
+    ones, zeros = (torch.full((args.batch,), v, device=args.device) for v in (1.0, 0.0))
 
     def step():
-        fake = tG(z.view(BATCH, NZ, 1, 1))
+        fake = tG(z.view(args.batch, NZ, 1, 1))
         d_loss = loss(tD(real).view(-1), ones) + loss(tD(fake.detach()).view(-1), zeros)
         opt_D.zero_grad()
         d_loss.backward()
@@ -120,23 +129,19 @@ def torch_setup(args, G=None, D=None):
     return step
 
 
-def batches():
+def batches(args):
+    """A batch of images and one of noise, float32 NumPy arrays."""
     rng = np.random.default_rng(1)
-    real = np.tanh(rng.normal(size=(BATCH, 1, SIZE, SIZE))).astype(np.float32)
-    return real, rng.normal(size=(BATCH, NZ)).astype(np.float32)
+    real = np.tanh(rng.normal(size=(args.batch, args.nc, args.size, args.size)))
+    return real.astype(np.float32), rng.normal(size=(args.batch, NZ)).astype(np.float32)
 
 
-# -- time -----------------------------------------------------------------------------------------
-def time_steps(steps, samples, pause):
-    """Median seconds per step of each function, sampled alternately after a pause."""
-    times = {name: [] for name in steps}
-    for _ in range(samples):
-        for name, step in steps.items():
-            time.sleep(pause)
-            start = time.perf_counter()
-            step()
-            times[name].append(time.perf_counter() - start)
-    return {name: statistics.median(t) for name, t in times.items()}
+def check_same_losses(first_mg, first_th):
+    """Exit naming the loss if the first steps of the two libraries disagree."""
+    for key in ("d_loss", "g_loss"):
+        if not np.isclose(first_mg[key], first_th[key], rtol=1e-3):
+            sys.exit(f"the two steps differ: {key} {first_mg[key]} (minigan) vs "
+                     f"{first_th[key]} (PyTorch)")
 
 
 # -- memory ---------------------------------------------------------------------------------------
@@ -185,12 +190,8 @@ def main(argv=None):
     samples = sample_count(args)
     mg_step, G, D = minigan_setup(args)
     th_step = torch_setup(args, G, D)
-    first_mg, first_th = mg_step(), th_step()  # same weights, same batch: the same losses
-    for key in ("d_loss", "g_loss"):
-        if not np.isclose(first_mg[key], first_th[key], rtol=1e-3):
-            sys.exit(f"the two steps differ: {key} {first_mg[key]} (minigan) vs "
-                     f"{first_th[key]} (PyTorch)")
-    medians = time_steps({"minigan": mg_step, "PyTorch": th_step}, samples, args.pause)
+    check_same_losses(mg_step(), th_step())  # same weights, same batch: the same losses
+    medians = interleaved_medians({"minigan": mg_step, "PyTorch": th_step}, samples, args.pause)
     memory = {name: peak_growth(args, lib) for name, lib in (("minigan", "minigan"),
                                                                 ("PyTorch", "torch"))}
     print("\n".join(machine_details()))

@@ -20,6 +20,20 @@ settings.load_profile(
 
 DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.cuda)]
 
+# benchmarks/gpu_check.sh sets MINIGAN_REQUIRE_GPU=1: on a GPU machine a test marked cuda must
+# run, so there one that skips (no CuPy, no GPU, a skipif) is reported as a failure.
+REQUIRE_GPU = os.environ.get("MINIGAN_REQUIRE_GPU") == "1"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = (yield).get_result()
+    if REQUIRE_GPU and report.skipped and item.get_closest_marker("cuda"):
+        reason = report.longrepr[-1] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.outcome = "failed"
+        report.longrepr = ("MINIGAN_REQUIRE_GPU=1, but this cuda case skipped: "
+                           f"{str(reason).removeprefix('Skipped: ')}")
+
 
 @pytest.fixture(params=DEVICES)
 def device(request):

@@ -22,16 +22,28 @@ except ImportError:  # the bar is a nicety: without tqdm the loop just runs
     tqdm = None
 
 
-def parse_args(description, default_out):
-    """``--quick`` (a shorter run, for the smoke tests) and ``--out DIR`` (where figures go)."""
+def parse_args(description, default_out, device=False):
+    """``--quick`` (a shorter run, for the smoke tests) and ``--out DIR`` (where figures go);
+    with ``device``, also ``--device auto|cpu|cuda``, resolved to "cpu" or "cuda" (auto: the
+    GPU where minigan can use one)."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--quick", action="store_true", help="a shorter run, for smoke tests")
     parser.add_argument("--out", type=Path, default=Path(default_out),
                         help=f"folder for the figures (default: {default_out})")
+    if device:
+        parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
+                            help="where to compute (default: auto, the GPU if there is one)")
     # A notebook kernel passes its own arguments; only a script should reject unknown ones.
     args, unknown = parser.parse_known_args()
     if unknown and not IN_NOTEBOOK:
         parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+    if device:
+        import minigan
+
+        if args.device == "auto":
+            args.device = "cuda" if minigan.cuda.is_available() else "cpu"
+        elif args.device == "cuda" and not minigan.cuda.is_available():
+            parser.error(f"--device cuda: {minigan.cuda.unavailable_reason()}")
     args.out.mkdir(parents=True, exist_ok=True)
     return args
 
