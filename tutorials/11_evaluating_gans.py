@@ -52,11 +52,11 @@ results = {}
 # %% [markdown]
 # ## 1. The judge
 #
-# `python -m minigan.dcgan` trains on 80% of the 5,000 offline digits and holds out the other
-# 20% (`Digits.split(0.2, seed=0)`, 100 per class). The classifier learns from those 1,000
+# `python -m minigan.dcgan` trains on 80% of MNIST's 60,000 training digits and holds out the
+# other 20% (`Digits.split(0.2, seed=0)`, 12,000 digits). The classifier learns from those
 # held-out digits, so it has never seen what the GAN learned from; and we measure its accuracy
-# on the 4,000 others, which *it* never saw. A thousand digits is 60 times less than MNIST's
-# training set: random shifts of up to 2 pixels (data augmentation) help it generalise.
+# on digits of the other 48,000, which *it* never saw. Random shifts of up to 2 pixels (data
+# augmentation) help it generalise.
 
 # %%
 train_digits, held_out = data.load_digits().split(0.2, seed=0)
