@@ -30,6 +30,13 @@ What backward may read from ``ctx``:
 - ``ctx.needs_input_grad``: one bool per argument; return ``None`` where it is False.
 - any attribute forward set on ``ctx`` (shapes, axes, flags).
 
+All of these are the values of forward time, so backward first checks that none of them has
+changed since: each node notes the version of every Tensor it was called with and of its
+output; a tensor written in place in between (an optimizer step, ``copy_``, an assignment to
+``.data``...) raises :class:`InplaceModificationError` instead of giving a silently wrong
+gradient (see :mod:`minigan.tensor`). The check covers every input, also those a backward reads
+only for their shape: stricter than PyTorch, which checks only the tensors it saved.
+
 An instance of the class is the graph's node: ``y.grad_fn`` is the ``Cube`` that made ``y``.
 """
 
@@ -51,6 +58,20 @@ def _raise_mixed_devices(op, arrays):
 
 class GraphFreedError(RuntimeError):
     """Backward reached a node whose graph an earlier backward pass already freed."""
+
+
+class InplaceModificationError(RuntimeError):
+    """Backward reached a node one of whose tensors was written in place after its forward."""
+
+
+def _share_counter(result, args):
+    """Give ``result``, whose array is a view, the version counter of the Tensor in ``args``
+    whose memory it views (none when it is a view of a temporary array)."""
+    base = result._data.base
+    for a in args:
+        if isinstance(a, Tensor) and (a._data is base or a._data.base is base):
+            result._version_counter = a._version_counter
+            return
 
 
 class Function:
@@ -75,14 +96,16 @@ class Function:
         """Run forward on the arrays inside ``args`` and, if any input requires a gradient
         (and grad mode is on), record this call as a node of the graph."""
         ctx = cls()
-        arrays, needs = [], []
+        arrays, needs, versions = [], [], []
         on_cpu = on_gpu = False
         for a in args:
             if isinstance(a, Tensor):  # Parameters too
                 needs.append(a._requires_grad)
-                a = a.data
+                versions.append(a._version_counter[0])
+                a = a._data
             else:
                 needs.append(False)
+                versions.append(None)
                 if isinstance(a, np.generic):
                     a = a.item()  # NumPy scalars act as Python numbers: they must not change dtype
             arrays.append(a)
@@ -110,8 +133,18 @@ class Function:
         if grad_mode._enabled and True in needs:
             ctx.inputs = args
             ctx._output_data = out
-            return Tensor._from_op(out, ctx)
-        return Tensor._from_op(out, None)
+            result = Tensor._from_op(out, ctx)
+            # What backward checks: the versions of the tensors as forward saw them.
+            ctx._writes_seen = inplace_writes[0]
+            ctx._input_versions = versions
+        else:
+            result = Tensor._from_op(out, None)
+        if out.base is not None:  # a view of an input (reshape, transpose...) shares its writes
+            _share_counter(result, args)
+        if result.grad_fn is not None:
+            ctx._output_counter = result._version_counter
+            ctx._output_version = result._version_counter[0]
+        return result
 
     # -- what backward reads -------------------------------------------------------------
     def save_for_backward(self, *arrays):
@@ -138,6 +171,27 @@ class Function:
         self._output_data = None
         self._saved = None
 
+    def _check_versions(self):
+        """Raise :class:`InplaceModificationError` if a tensor of this node was written in place
+        since its forward (the engine calls it only when some tensor was written since)."""
+        for i, (t, version) in enumerate(zip(self.inputs, self._input_versions)):
+            if version is not None and t._version_counter[0] != version:
+                raise self._inplace_error(t, version, f"argument {i}")
+        if self._output_counter[0] != self._output_version:
+            output = Tensor._from_op(self._output_data, self)
+            output._version_counter = self._output_counter
+            raise self._inplace_error(output, self._output_version, "the output")
+
+    def _inplace_error(self, t, expected, which):
+        name = type(self).__name__
+        label = f" ({t.name})" if t.name else ""
+        return InplaceModificationError(
+            f"{name}.backward needs {which} of {name}{label}, a tensor of shape "
+            f"{tuple(t.shape)} and dtype {t.dtype}, as forward saw it, but it was modified by "
+            f"an in-place operation (version {t._version}, expected {expected}): e.g. an "
+            "optimizer step between the forward and this backward; compute the loss again "
+            "after the step, or call backward before the step")
+
     def _check_not_freed(self):
         if getattr(self, "inputs", None) is None:
             raise GraphFreedError(
@@ -150,4 +204,4 @@ class Function:
 
 
 # Imported last: tensor.py imports the operations, which are built on Function.
-from ..tensor import Tensor  # noqa: E402
+from ..tensor import Tensor, inplace_writes  # noqa: E402

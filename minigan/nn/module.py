@@ -345,6 +345,7 @@ class Module:
         for key, value in values.items():
             target = entries[key]
             target.data[...] = backend.to_device(value, target.device)
+            target._bump_version()  # an in-place write: graphs built before cannot backward
         return IncompatibleKeys(missing, unexpected)
 
     # -- printing ------------------------------------------------------------------------
