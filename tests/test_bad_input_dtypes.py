@@ -48,7 +48,8 @@ def test_the_sigmoid_of_the_issue_cannot_happen():
 
 def test_bool_integer_and_float_data_keep_their_behaviour():
     assert tensor([True, False]).dtype == np.bool_
-    assert tensor([1, 2]).dtype == np.int64 and tensor(np.arange(3, dtype=np.uint8)).dtype == np.uint8
+    assert tensor([1, 2]).dtype == np.int64
+    assert tensor(np.arange(3, dtype=np.uint8)).dtype == np.uint8
     assert tensor([1.5]).dtype == np.float32 and tensor(np.ones(2)).dtype == np.float64
     assert tensor(np.ones(2, np.float16)).dtype == np.float16
 

@@ -176,17 +176,17 @@ class Function:
         since its forward (the engine calls it only when some tensor was written since)."""
         for i, (t, version) in enumerate(zip(self.inputs, self._input_versions)):
             if version is not None and t._version_counter[0] != version:
-                raise self._inplace_error(t, version, f"argument {i}")
+                raise self._inplace_error(t, version, f"its argument {i}")
         if self._output_counter[0] != self._output_version:
             output = Tensor._from_op(self._output_data, self)
             output._version_counter = self._output_counter
-            raise self._inplace_error(output, self._output_version, "the output")
+            raise self._inplace_error(output, self._output_version, "its output")
 
     def _inplace_error(self, t, expected, which):
         name = type(self).__name__
         label = f" ({t.name})" if t.name else ""
         return InplaceModificationError(
-            f"{name}.backward needs {which} of {name}{label}, a tensor of shape "
+            f"{name}.backward needs {which}{label}, a tensor of shape "
             f"{tuple(t.shape)} and dtype {t.dtype}, as forward saw it, but it was modified by "
             f"an in-place operation (version {t._version}, expected {expected}): e.g. an "
             "optimizer step between the forward and this backward; compute the loss again "
