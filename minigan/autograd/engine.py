@@ -123,7 +123,7 @@ def _execute(roots, root_grads, retain_graph, create_graph, targets=None):
             if wanted(node):
                 reached[node] = g
             node._check_not_freed()
-            if node._writes_seen != inplace_writes[0]:  # some tensor was written since forward
+            if node._versions[0] != inplace_writes[0]:  # some tensor was written since forward
                 node._check_versions()
             grads = _as_tuple(node.backward(node, g))
             if len(grads) != len(node.inputs):

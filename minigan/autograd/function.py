@@ -105,7 +105,6 @@ class Function:
                 a = a._data
             else:
                 needs.append(False)
-                versions.append(None)
                 if isinstance(a, np.generic):
                     a = a.item()  # NumPy scalars act as Python numbers: they must not change dtype
             arrays.append(a)
@@ -130,20 +129,22 @@ class Function:
         out = cls.forward(ctx, *arrays)
         if not backend.is_array(out):
             out = ctx.xp.asarray(out)  # reductions may hand back NumPy scalars
-        if grad_mode._enabled and True in needs:
+        recording = grad_mode._enabled and True in needs
+        result = Tensor._from_op(out, ctx if recording else None)
+        base = out.base
+        if base is not None:  # a view of an input (reshape, transpose...) shares its writes
+            first = args[0]  # most often the viewed one
+            if isinstance(first, Tensor) and (first._data is base or first._data.base is base):
+                result._version_counter = first._version_counter
+            else:
+                _share_counter(result, args[1:])
+        if recording:
             ctx.inputs = args
             ctx._output_data = out
-            result = Tensor._from_op(out, ctx)
-            # What backward checks: the versions of the tensors as forward saw them.
-            ctx._writes_seen = inplace_writes[0]
-            ctx._input_versions = versions
-        else:
-            result = Tensor._from_op(out, None)
-        if out.base is not None:  # a view of an input (reshape, transpose...) shares its writes
-            _share_counter(result, args)
-        if result.grad_fn is not None:
-            ctx._output_counter = result._version_counter
-            ctx._output_version = result._version_counter[0]
+            # What backward checks, as forward saw it: the global count of in-place writes,
+            # the versions of the Tensor arguments, and the output's counter and version.
+            counter = result._version_counter
+            ctx._versions = (inplace_writes[0], versions, counter, counter[0])
         return result
 
     # -- what backward reads -------------------------------------------------------------
@@ -173,14 +174,19 @@ class Function:
 
     def _check_versions(self):
         """Raise :class:`InplaceModificationError` if a tensor of this node was written in place
-        since its forward (the engine calls it only when some tensor was written since)."""
-        for i, (t, version) in enumerate(zip(self.inputs, self._input_versions)):
-            if version is not None and t._version_counter[0] != version:
+        since its forward. Nothing to compare unless some tensor was written since (the engine
+        tests that first, inline: it is the whole cost of the check on the hot path)."""
+        writes, input_versions, output_counter, output_version = self._versions
+        if writes == inplace_writes[0]:
+            return
+        tensors = [(i, t) for i, t in enumerate(self.inputs) if isinstance(t, Tensor)]
+        for (i, t), version in zip(tensors, input_versions):
+            if t._version_counter[0] != version:
                 raise self._inplace_error(t, version, f"its argument {i}")
-        if self._output_counter[0] != self._output_version:
+        if output_counter[0] != output_version:
             output = Tensor._from_op(self._output_data, self)
-            output._version_counter = self._output_counter
-            raise self._inplace_error(output, self._output_version, "its output")
+            output._version_counter = output_counter
+            raise self._inplace_error(output, output_version, "its output")
 
     def _inplace_error(self, t, expected, which):
         name = type(self).__name__
