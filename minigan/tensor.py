@@ -46,13 +46,15 @@ inplace_writes = [0]
 _NUMERIC_KINDS = "biuf"
 
 
-def _check_numeric(dtype, what):
+_NOT_NUMBERS = "complex numbers, Python objects, strings and dates are not supported"
+
+
+def _check_numeric(dtype, origin=""):
     """Refuse complex numbers, Python objects, strings, dates...: NumPy would carry them along,
     but every operation here assumes real numbers (sigmoid(1 + 2j) would drop the 2j)."""
     if dtype.kind not in _NUMERIC_KINDS:
-        raise TypeError(f"tensor(): {what} has dtype {dtype}; a tensor holds real numbers "
-                        "(bool, integers or floating point): complex numbers, Python objects, "
-                        "strings and dates are not supported")
+        raise TypeError(f"tensor(): data must be numbers (bool, integers or floating point), "
+                        f"got dtype {dtype}{origin}; {_NOT_NUMBERS}")
     return dtype
 
 
@@ -65,9 +67,12 @@ def _default_dtype(data, dtype):
             raise TypeError(f"tensor(): dtype must be a NumPy dtype such as np.float32, got "
                             f"{dtype!r}") from None
         _default_dtype(data, None)  # the data must be numbers too
-        return _check_numeric(dtype, "the dtype argument")
+        if dtype.kind not in _NUMERIC_KINDS:
+            raise TypeError(f"tensor(): dtype must be a numeric type (bool, integers or "
+                            f"floating point), got {dtype}; {_NOT_NUMBERS}")
+        return dtype
     if backend.is_array(data):
-        return _check_numeric(data.dtype, "data")
+        return _check_numeric(data.dtype)
     try:
         probe = np.asarray(data)
     except ValueError:  # ragged nested lists
@@ -75,7 +80,7 @@ def _default_dtype(data, dtype):
                          "numbers; the rows of this one have different lengths") from None
     if probe.dtype.kind == "f" and not isinstance(data, np.generic):
         return np.dtype(np.float32)
-    return _check_numeric(probe.dtype, f"data (a {type(data).__name__})")
+    return _check_numeric(probe.dtype, f" from a {type(data).__name__}")
 
 
 class Tensor:
