@@ -97,11 +97,13 @@ class Function:
         (and grad mode is on), record this call as a node of the graph."""
         ctx = cls()
         arrays, needs, versions = [], [], []
+        enabled = grad_mode._enabled
         on_cpu = on_gpu = False
         for a in args:
             if isinstance(a, Tensor):  # Parameters too
                 needs.append(a._requires_grad)
-                versions.append(a._version_counter[0])
+                if enabled:  # the versions backward will check (no graph, no check)
+                    versions.append(a._version_counter[0])
                 a = a._data
             else:
                 needs.append(False)
@@ -129,7 +131,7 @@ class Function:
         out = cls.forward(ctx, *arrays)
         if not backend.is_array(out):
             out = ctx.xp.asarray(out)  # reductions may hand back NumPy scalars
-        recording = grad_mode._enabled and True in needs
+        recording = enabled and True in needs
         result = Tensor._from_op(out, ctx if recording else None)
         base = out.base
         if base is not None:  # a view of an input (reshape, transpose...) shares its writes
