@@ -12,6 +12,7 @@ from . import backend, cuda, functional, nn, optim, random
 from .autograd import (
                        Function,
                        GraphFreedError,
+                       InplaceModificationError,
                        enable_grad,
                        grad,
                        is_grad_enabled,
@@ -31,6 +32,7 @@ __all__ = [
     "Tensor", "tensor", "zeros", "ones", "zeros_like", "ones_like",
     "Function", "grad", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
     "GraphFreedError", "DeviceError", "gradcheck", "gradgradcheck", "GradcheckError",
+    "InplaceModificationError",
     "cat", "concatenate", "stack", "where", "matmul",
     "Generator", "manual_seed", "randn", "rand", "randint",
     "save", "load", "CheckpointError",

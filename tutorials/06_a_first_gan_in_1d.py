@@ -96,6 +96,35 @@ print(inspect.getsource(gan.train_step))
 # *detached*: it enters $D$'s loss as a constant, so no gradient reaches $G$. In $G$'s update
 # $D$ is *frozen*: the gradient flows through $D$ into $G(z)$, but $D$'s weights are left alone.
 #
+# A third detail is the order: $G$'s loss is computed *after* $D$'s step, against the $D$ that
+# $G$ must now fool. Computed before the step and backpropagated after it, its graph would
+# combine $D$'s new weights (the step overwrites them in place) with activations of the old
+# ones, and $G$ would get a gradient for neither $D$. Like PyTorch, minigan refuses: every tensor
+# counts its in-place writes (`t._version`), each node of the graph notes the versions it
+# computed with, and backward checks them.
+
+# %%
+G, D = make_players()
+opt_G, opt_D = make_optimizers(G, D)
+real = p_data.sample(BATCH, generator=minigan.Generator(2))
+fake = G(gan.sample_noise(BATCH, 1, "uniform", generator=minigan.Generator(3)))
+
+g_loss = gan.generator_loss(D(fake))  # too early: D is about to take its step
+d_loss = gan.discriminator_loss(D(real), D(fake.detach()))
+d_loss.backward()
+opt_D.step()  # writes D's weights in place: their versions go up
+try:
+    g_loss.backward()
+except minigan.InplaceModificationError as error:
+    print("caught:", error)
+
+g_loss = gan.generator_loss(D(fake))  # the fix: G's loss against D as it is now
+opt_G.zero_grad()
+g_loss.backward()
+norm = sum(float((p.grad ** 2).sum().item()) for p in G.parameters()) ** 0.5
+print(f"after the fix: G's gradient has norm {norm:.4g}")
+
+# %% [markdown]
 # The loop around it needs only two samplers. Both draw from one seeded generator, so the run
 # is reproducible. We take a snapshot of the game at a few stages.
 

@@ -18,7 +18,7 @@
 # become convolutional networks on images: the DCGAN of Radford, Metz and Chintala (2016),
 # trained on real handwritten digits from MNIST.
 #
-# 1. the data: 5,000 real MNIST digits, a held-out part, and images in $[-1, 1]$;
+# 1. the data: the 60,000 MNIST training digits, a held-out part, and images in $[-1, 1]$;
 # 2. the two models, layer by layer;
 # 3. one training step, written out by hand;
 # 4. the same step in the library loop, with sample grids as it trains.
@@ -44,8 +44,8 @@ SNAPSHOTS = [2, 5, 10] if args.quick else [25, 100, 250, 500]
 # %% [markdown]
 # ## 1. The data
 #
-# `data.load_digits()` gives 5,000 real MNIST digits (500 per class) that need no download; with
-# the MNIST files in a folder, `data.load_digits(folder)` gives all 60,000. We hold out 20% of
+# `data.load_digits()` gives MNIST's 60,000 training digits, from the copy that ships inside
+# minigan (no download; `split="test"` gives the 10,000 test digits). We hold out 20% of
 # every class: the classifier that will judge our generated digits (tutorial 11) learns from
 # digits the GAN never saw.
 #

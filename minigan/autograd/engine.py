@@ -123,6 +123,8 @@ def _execute(roots, root_grads, retain_graph, create_graph, targets=None):
             if wanted(node):
                 reached[node] = g
             node._check_not_freed()
+            if node._versions[0] != inplace_writes[0]:  # some tensor was written since forward
+                node._check_versions()
             grads = _as_tuple(node.backward(node, g))
             if len(grads) != len(node.inputs):
                 raise ValueError(
@@ -132,7 +134,7 @@ def _execute(roots, root_grads, retain_graph, create_graph, targets=None):
             for i, (inp, gi) in enumerate(zip(node.inputs, grads)):
                 if gi is None or not node.needs_input_grad[i]:
                     continue
-                if not (type(gi) is Tensor and _same_kind(gi.data, inp.data)):
+                if not (type(gi) is Tensor and _same_kind(gi._data, inp._data)):
                     gi = _checked_gradient(node, i, inp, gi)  # raises, or casts the dtype
                 accumulate(inp, gi)
             if not retain_graph:
@@ -224,4 +226,4 @@ def grad(outputs, inputs, grad_outputs=None, create_graph=False, retain_graph=No
 __all__ = ["backward", "grad", "GraphFreedError"]
 
 # Imported last: tensor.py imports this module.
-from ..tensor import Tensor  # noqa: E402
+from ..tensor import Tensor, inplace_writes  # noqa: E402

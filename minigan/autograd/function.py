@@ -30,6 +30,13 @@ What backward may read from ``ctx``:
 - ``ctx.needs_input_grad``: one bool per argument; return ``None`` where it is False.
 - any attribute forward set on ``ctx`` (shapes, axes, flags).
 
+All of these are the values of forward time, so backward first checks that none of them has
+changed since: each node notes the version of every Tensor it was called with and of its
+output; a tensor written in place in between (an optimizer step, ``copy_``, an assignment to
+``.data``...) raises :class:`InplaceModificationError` instead of giving a silently wrong
+gradient (see :mod:`minigan.tensor`). The check covers every input, also those a backward reads
+only for their shape: stricter than PyTorch, which checks only the tensors it saved.
+
 An instance of the class is the graph's node: ``y.grad_fn`` is the ``Cube`` that made ``y``.
 """
 
@@ -51,6 +58,20 @@ def _raise_mixed_devices(op, arrays):
 
 class GraphFreedError(RuntimeError):
     """Backward reached a node whose graph an earlier backward pass already freed."""
+
+
+class InplaceModificationError(RuntimeError):
+    """Backward reached a node one of whose tensors was written in place after its forward."""
+
+
+def _share_counter(result, args):
+    """Give ``result``, whose array is a view, the version counter of the Tensor in ``args``
+    whose memory it views (none when it is a view of a temporary array)."""
+    base = result._data.base
+    for a in args:
+        if isinstance(a, Tensor) and (a._data is base or a._data.base is base):
+            result._version_counter = a._version_counter
+            return
 
 
 class Function:
@@ -75,12 +96,15 @@ class Function:
         """Run forward on the arrays inside ``args`` and, if any input requires a gradient
         (and grad mode is on), record this call as a node of the graph."""
         ctx = cls()
-        arrays, needs = [], []
+        arrays, needs, versions = [], [], []
+        enabled = grad_mode._enabled
         on_cpu = on_gpu = False
         for a in args:
             if isinstance(a, Tensor):  # Parameters too
                 needs.append(a._requires_grad)
-                a = a.data
+                if enabled:  # the versions backward will check (no graph, no check)
+                    versions.append(a._version_counter[0])
+                a = a._data
             else:
                 needs.append(False)
                 if isinstance(a, np.generic):
@@ -107,11 +131,23 @@ class Function:
         out = cls.forward(ctx, *arrays)
         if not backend.is_array(out):
             out = ctx.xp.asarray(out)  # reductions may hand back NumPy scalars
-        if grad_mode._enabled and True in needs:
+        recording = enabled and True in needs
+        result = Tensor._from_op(out, ctx if recording else None)
+        base = out.base
+        if base is not None:  # a view of an input (reshape, transpose...) shares its writes
+            first = args[0]  # most often the viewed one
+            if isinstance(first, Tensor) and (first._data is base or first._data.base is base):
+                result._version_counter = first._version_counter
+            else:
+                _share_counter(result, args[1:])
+        if recording:
             ctx.inputs = args
             ctx._output_data = out
-            return Tensor._from_op(out, ctx)
-        return Tensor._from_op(out, None)
+            # What backward checks, as forward saw it: the global count of in-place writes,
+            # the versions of the Tensor arguments, and the output's counter and version.
+            counter = result._version_counter
+            ctx._versions = (inplace_writes[0], versions, counter, counter[0])
+        return result
 
     # -- what backward reads -------------------------------------------------------------
     def save_for_backward(self, *arrays):
@@ -138,6 +174,32 @@ class Function:
         self._output_data = None
         self._saved = None
 
+    def _check_versions(self):
+        """Raise :class:`InplaceModificationError` if a tensor of this node was written in place
+        since its forward. Nothing to compare unless some tensor was written since (the engine
+        tests that first, inline: it is the whole cost of the check on the hot path)."""
+        writes, input_versions, output_counter, output_version = self._versions
+        if writes == inplace_writes[0]:
+            return
+        tensors = [(i, t) for i, t in enumerate(self.inputs) if isinstance(t, Tensor)]
+        for (i, t), version in zip(tensors, input_versions):
+            if t._version_counter[0] != version:
+                raise self._inplace_error(t, version, f"its argument {i}")
+        if output_counter[0] != output_version:
+            output = Tensor._from_op(self._output_data, self)
+            output._version_counter = output_counter
+            raise self._inplace_error(output, output_version, "its output")
+
+    def _inplace_error(self, t, expected, which):
+        name = type(self).__name__
+        label = f" ({t.name})" if t.name else ""
+        return InplaceModificationError(
+            f"{name}.backward needs {which}{label}, a tensor of shape "
+            f"{tuple(t.shape)} and dtype {t.dtype}, as forward saw it, but it was modified by "
+            f"an in-place operation (version {t._version}, expected {expected}): e.g. an "
+            "optimizer step between the forward and this backward; compute the loss again "
+            "after the step, or call backward before the step")
+
     def _check_not_freed(self):
         if getattr(self, "inputs", None) is None:
             raise GraphFreedError(
@@ -150,4 +212,4 @@ class Function:
 
 
 # Imported last: tensor.py imports the operations, which are built on Function.
-from ..tensor import Tensor  # noqa: E402
+from ..tensor import Tensor, inplace_writes  # noqa: E402

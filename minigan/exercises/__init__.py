@@ -6,7 +6,8 @@
 
 The modules ``ex01_pointwise`` (tanh, sigmoid, softplus, leaky relu), ``ex02_broadcasting``
 (unbroadcast, a broadcasting multiply), ``ex03_reduction`` (mean over a dimension) and
-``ex04_gan_loss`` (binary cross-entropy with logits) are the exercises, solved;
+``ex04_gan_loss`` (binary cross-entropy with logits) are the exercises, solved, with
+``ex13_inplace`` (the order of a GAN step's two updates, which in-place checks guard);
 :mod:`~minigan.exercises.learner_copy` finds their solution blocks and writes the learner's copy.
 docs/exercises.md walks through them.
 """

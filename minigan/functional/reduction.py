@@ -3,9 +3,15 @@
 ``dim`` is an int, a tuple of ints, or None for all dimensions; ``keepdim`` keeps the reduced
 dimensions with size 1 (names as in PyTorch). Backward puts the reduced dimensions back
 (``_expand``) and broadcasts: every input element contributed to its sum with weight 1.
+
+float16 sums accumulate in float32 and return float16, as PyTorch's do: float16 has 11 bits of
+mantissa, so adding ones stalls at 2048 (2048 + 1 rounds back to 2048), and 65,520 is already
+infinity; a mean divides before rounding back, so the mean of 100,000 float16 ones is 1.
 """
 
 import math
+
+import numpy as np
 
 from ..autograd.function import Function
 from .shape import _normalize_dim, broadcast_to, reshape
@@ -27,17 +33,45 @@ def _expand(g, x_shape, dims, keepdim):
     return broadcast_to(g, x_shape)
 
 
+# The dtype a sum of each dtype accumulates in, where it is not the dtype itself.
+_ACCUMULATE = {np.dtype(np.float16): np.float32}
+
+
+def _scaled_sum(x, dims, keepdim, divisor=1):
+    """sum(x) / divisor over dims, accumulated in float32 for float16 input, in x's dtype."""
+    acc = _ACCUMULATE.get(x.dtype)
+    if acc is None:
+        total = x.sum(axis=dims, keepdims=keepdim)
+        return total if divisor == 1 else total / divisor
+    return (x.sum(axis=dims, keepdims=keepdim, dtype=acc) / divisor).astype(x.dtype)
+
+
 class Sum(Function):
     """y = sum of x over dims;  dy/dx = 1 for every element."""
 
     @staticmethod
     def forward(ctx, x, dims, keepdim):
-        return x.sum(axis=dims, keepdims=keepdim)
+        return _scaled_sum(x, dims, keepdim)
 
     @staticmethod
     def backward(ctx, g):
         x, dims, keepdim = ctx.inputs
         return _expand(g, x.shape, dims, keepdim), None, None
+
+
+class Mean(Function):
+    """y = sum of x over dims / n (n the number of elements, or n - correction for var);
+    dy/dx = 1 / n for every element. One node rather than a sum and a division, so that a
+    float16 mean divides before it rounds back to float16."""
+
+    @staticmethod
+    def forward(ctx, x, dims, keepdim, n):
+        return _scaled_sum(x, dims, keepdim, n)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, dims, keepdim, n = ctx.inputs
+        return _expand(g / n, x.shape, dims, keepdim), None, None, None
 
 
 class Extremum(Function):
@@ -97,7 +131,7 @@ def mean(x, dim=None, keepdim=False):
     """Average over ``dim``: the sum divided by the number of elements summed."""
     dims = _dims(dim, x.ndim)
     count = math.prod(x.shape[d] for d in dims)
-    return Sum.apply(x, dims, keepdim) / count
+    return Mean.apply(x, dims, keepdim, count)
 
 
 def var(x, dim=None, keepdim=False, correction=1):
@@ -111,7 +145,7 @@ def var(x, dim=None, keepdim=False, correction=1):
         raise ValueError(f"var: {count} elements with correction={correction} leave no degrees of "
                          "freedom")
     centred = x - mean(x, dims, keepdim=True)
-    return Sum.apply(centred * centred, dims, keepdim) / (count - correction)
+    return Mean.apply(centred * centred, dims, keepdim, count - correction)
 
 
 def max(x, dim=None, keepdim=False):

@@ -334,6 +334,9 @@ def to(x, device=None, dtype=None):
     changes."""
     device = x.device if device is None else backend.check_device(device)
     dtype = x.dtype if dtype is None else np.dtype(dtype)
+    if dtype.kind not in "biuf":
+        raise TypeError(f"to(): dtype {dtype} is not supported; a tensor holds real numbers "
+                        "(bool, integers or floating point)")
     if device == x.device and dtype == x.dtype:
         return x
     return To.apply(x, device, dtype)

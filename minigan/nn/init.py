@@ -21,6 +21,7 @@ import math
 import numpy as np
 
 from .. import backend, random
+from ..autograd import no_grad
 from ..tensor import Tensor
 
 _GAINS = {"linear": 1.0, "identity": 1.0, "conv1d": 1.0, "conv2d": 1.0, "conv3d": 1.0,
@@ -38,8 +39,8 @@ def _fill(tensor, sample, generator, caller):
     _check_tensor(tensor, caller)
     gen = random.default_generator if generator is None else generator
     values = np.asarray(sample(gen.numpy, tensor.shape), dtype=tensor.dtype)
-    tensor.data[...] = backend.to_device(values, tensor.device)
-    return tensor
+    with no_grad():  # an in-place write, counted in tensor._version
+        return tensor.copy_(backend.to_device(values, tensor.device))
 
 
 def uniform_(tensor, a=0.0, b=1.0, generator=None):
@@ -59,8 +60,8 @@ def normal_(tensor, mean=0.0, std=1.0, generator=None):
 def constant_(tensor, value):
     """Fill with ``value``."""
     _check_tensor(tensor, "constant_")
-    tensor.data[...] = value
-    return tensor
+    with no_grad():
+        return tensor.fill_(value)
 
 
 def zeros_(tensor):

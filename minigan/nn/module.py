@@ -269,7 +269,9 @@ class Module:
             return array
 
         for t in list(self.parameters()) + list(self.buffers()):
-            t.data = convert(t.data)
+            moved = convert(t.data)
+            if moved is not t.data:  # an assignment to .data counts as an in-place write
+                t.data = moved
             if t.grad is not None:
                 t.grad = Tensor._from_op(convert(t.grad.data), None)
         return self
@@ -345,6 +347,7 @@ class Module:
         for key, value in values.items():
             target = entries[key]
             target.data[...] = backend.to_device(value, target.device)
+            target._bump_version()  # an in-place write: graphs built before cannot backward
         return IncompatibleKeys(missing, unexpected)
 
     # -- printing ------------------------------------------------------------------------

@@ -9,7 +9,10 @@ a list of dicts gives several (e.g. a smaller learning rate for some layers)::
 
 A subclass writes its rule once, in ``_update(param, grad, state, group)``, on *arrays*: the
 update is arithmetic on ``p.data`` in place, outside the graph (as PyTorch's runs under
-``no_grad``), with the array module of the parameter, so it runs on either device.
+``no_grad``), with the array module of the parameter, so it runs on either device. Each step
+counts as an in-place write (``p._version`` goes up): a loss computed before the step must be
+computed again before its backward, which would otherwise use the new weights with the old
+activations (see :mod:`minigan.tensor`).
 """
 
 import numpy as np
@@ -80,6 +83,7 @@ class Optimizer:
             for p in group["params"]:
                 if p.grad is not None:
                     self._update(p.data, p.grad.data, self.state.setdefault(p, {}), group)
+                    p._bump_version()  # a graph built before this step can no longer backward
         return loss
 
     def zero_grad(self, set_to_none=True):

@@ -75,8 +75,8 @@ class SpectralNorm(Module):
             for _ in range(self.n_power_iterations):
                 v = _normalize(xp, matrix.T @ u, self.eps)
                 u = _normalize(xp, matrix @ v, self.eps)
-            self.u.data[...] = u
-            self.v.data[...] = v
+            self.u.copy_(u)
+            self.v.copy_(v)
 
     def normalized_weight(self):
         """W / sigma with sigma = u^T W v for the current u and v; differentiable in W."""
