@@ -210,6 +210,7 @@ class Trainer:
         self.rng = Generator(seed)
         self.step = 0  # generator updates done so far
         self.history = {"step": [], **{m: [] for m in MEASURES}}
+        self.attached = {}  # name -> object saved and restored with the checkpoints
 
     # -- the two batches a step needs, both drawn from the trainer's generator ---------------
     # Batches go where G's weights are, in their dtype, read at each draw so that moving the
@@ -296,13 +297,18 @@ class Trainer:
     # -- checkpoints ----------------------------------------------------------------------------
     def state_dict(self):
         """Everything a resumed run needs: models, optimizers, generator state, step, history
-        (and the configuration, checked on load)."""
+        (and the configuration, checked on load); with objects in ``trainer.attached`` (name
+        -> an object with ``state_dict()`` and ``load_state_dict(state)``, such as the
+        curves a caller records), their states under ``"attached"``."""
         history = {name: np.asarray(values, dtype=np.int64 if name == "step" else np.float64)
                    for name, values in self.history.items()}
-        return {"step": self.step, "config": dict(self.config), "rng": self.rng.get_state(),
-                "G": self.G.state_dict(), "D": self.D.state_dict(),
-                "opt_G": self.opt_G.state_dict(), "opt_D": self.opt_D.state_dict(),
-                "history": history}
+        state = {"step": self.step, "config": dict(self.config), "rng": self.rng.get_state(),
+                 "G": self.G.state_dict(), "D": self.D.state_dict(),
+                 "opt_G": self.opt_G.state_dict(), "opt_D": self.opt_D.state_dict(),
+                 "history": history}
+        if self.attached:
+            state["attached"] = {name: obj.state_dict() for name, obj in self.attached.items()}
+        return state
 
     def load_state_dict(self, state):
         """Restore a :meth:`state_dict` into this trainer (built with the same configuration)."""
@@ -314,6 +320,11 @@ class Trainer:
         if differ:
             raise ValueError("Trainer.load_state_dict: the checkpoint was written by a trainer "
                              "configured differently: " + "; ".join(differ))
+        attached = state.get("attached", {})
+        if set(attached) != set(self.attached):
+            raise ValueError(f"Trainer.load_state_dict: the checkpoint holds the states of "
+                             f"{sorted(attached) or 'nothing'} attached, this trainer has "
+                             f"{sorted(self.attached) or 'nothing'} attached")
         self.G.load_state_dict(state["G"])
         self.D.load_state_dict(state["D"])
         self.opt_G.load_state_dict(state["opt_G"])
@@ -322,6 +333,8 @@ class Trainer:
         self.step = int(state["step"])
         self.history = {name: np.asarray(values).tolist()
                         for name, values in state["history"].items()}
+        for name, obj in self.attached.items():
+            obj.load_state_dict(attached[name])
 
     def save_checkpoint(self, path):
         """Write :meth:`state_dict` to ``path`` atomically (see :func:`minigan.save`)."""
