@@ -23,7 +23,10 @@ Written to ``--out``:
   the mean of each measure and the seconds it took);
 - ``checkpoint.npz``, written atomically after every epoch: the models, the optimizers, the
   random generator's state, the epoch and the history. ``--resume`` continues from it to
-  ``--epochs`` exactly as the uninterrupted run would have (bit for bit on the CPU);
+  ``--epochs`` (more than the checkpoint's) exactly as the uninterrupted run would have (bit
+  for bit on the CPU). A run that diverges (:func:`minigan.gan.trainer.check_divergence`: NaN,
+  or losses grown 10,000-fold) stops with exit status 1 before overwriting it; Ctrl-C or
+  SIGTERM stop with status 130, the last checkpoint whole;
 - with ``--doctor``: ``doctor.txt`` (the report, also printed), ``doctor.json`` and
   ``doctor.png`` of :mod:`minigan.gan.doctor`, which probes G once per epoch against held-out
   digits (its own noise and digits: the run's random draws are unchanged) and stops a
