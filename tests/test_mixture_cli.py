@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from states import assert_identical
 
 import minigan
 from minigan import mixture
@@ -111,22 +112,6 @@ def test_snapshots_are_at_most_max_frames_and_include_both_ends():
 
 
 # -- checkpoints and resume -------------------------------------------------------------------
-def _assert_identical(a, b, where="checkpoint"):
-    if isinstance(a, dict):
-        assert list(a) == list(b), where
-        for key in a:
-            _assert_identical(a[key], b[key], f"{where}[{key!r}]")
-    elif isinstance(a, (list, tuple)):
-        assert type(a) is type(b) and len(a) == len(b), where
-        for i, (x, y) in enumerate(zip(a, b)):
-            _assert_identical(x, y, f"{where}[{i}]")
-    elif isinstance(a, (np.ndarray, minigan.Tensor)):
-        x, y = (v.numpy() if isinstance(v, minigan.Tensor) else v for v in (a, b))
-        assert x.dtype == y.dtype and np.array_equal(x, y), where
-    else:
-        assert a == b, f"{where}: {a!r} != {b!r}"
-
-
 def test_resume_after_an_interruption_gives_the_uninterrupted_run(tmp_path, monkeypatch):
     pytest.importorskip("matplotlib")
     flags = ["--quick", "--method", "pacgan2", "--steps", "30", "--eval_every", "10",
@@ -151,7 +136,7 @@ def test_resume_after_an_interruption_gives_the_uninterrupted_run(tmp_path, monk
     straight, split = (minigan.load(tmp_path / run / mixture.CHECKPOINT)
                        for run in ("straight", "split"))
     assert straight["step"] == 30 and len(straight["attached"]["callback"]["taken"]) == 4
-    _assert_identical(straight, split)  # players, optimizers, history, curves, snapshots
+    assert_identical(straight, split)  # players, optimizers, history, curves, snapshots
     metrics = [json.loads((tmp_path / run / "metrics.json").read_text())
                for run in ("straight", "split")]
     for record in metrics:
