@@ -270,7 +270,7 @@ def _sniff(start):
     return f"starts with 0x{start[:4].hex()}"
 
 
-def describe(state):
+def _describe(state):
     """A few words on what a loaded checkpoint holds, for error messages: a model's state_dict,
     or a dict and its keys."""
     if not isinstance(state, dict):
@@ -289,5 +289,5 @@ def expect_keys(state, keys, expected, where):
     missing = [k for k in keys if k not in state] if isinstance(state, dict) else list(keys)
     if missing:
         raise CheckpointError(f"{where} is not {expected}: it holds "
-                              f"{describe(state)} (missing {', '.join(map(repr, missing))})")
+                              f"{_describe(state)} (missing {', '.join(map(repr, missing))})")
     return state

@@ -253,6 +253,8 @@ class Trainer:
             folder = os.path.dirname(os.path.abspath(os.fspath(checkpoint)))
             try:
                 check_folder(folder)
+                if os.path.isdir(checkpoint):
+                    raise ValueError("it is a folder; give the path of a file in it")
             except ValueError as error:
                 raise ValueError(f"Trainer.fit: checkpoint {os.fspath(checkpoint)!r}: "
                                  f"{error}") from None
