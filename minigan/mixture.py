@@ -35,7 +35,7 @@ from pathlib import Path
 from .gan.doctor import Doctor, MixtureProbe
 from .gan.experiment import DATASETS, mixture_dataset, run_mixture
 from .gan.methods import METHODS, make_method
-from .gan.metrics import EVAL_SAMPLES
+from .gan.metrics import EVAL_SAMPLES, ModeMetrics
 from .gan.presets import PRESETS, get_preset
 from .gan.trainer import TrainingDivergedError
 from .serialization import check_folder, sigterm_as_interrupt
@@ -44,10 +44,10 @@ QUICK_STEPS, QUICK_EVALUATIONS = 60, 5  # --quick: a smoke test of the whole pip
 MAX_FRAMES = 40  # at most this many snapshots (and GIF frames), evenly spread over the run
 STRIP_PANELS = 6  # panels of training.png
 SNAPSHOT_SAMPLES = 1000  # G's samples drawn in each snapshot
-FILES = ("samples.png", "training.png", "training.gif", "metrics.png", "metrics.json",
-         "checkpoint.npz")
-"""What a run writes into ``--out``."""
 CHECKPOINT = "checkpoint.npz"
+FILES = ("samples.png", "training.png", "training.gif", "metrics.png", "metrics.json",
+         CHECKPOINT)
+"""What a run writes into ``--out``."""
 
 
 def _positive_int(text):
@@ -219,7 +219,6 @@ class Snapshots:
         return {"taken": [asdict(snapshot) for snapshot in self.taken]}
 
     def load_state_dict(self, state):
-        from .gan.metrics import ModeMetrics
         from .viz import Snapshot2D
 
         self.taken = [Snapshot2D(**{**fields, "metrics": None if fields["metrics"] is None
