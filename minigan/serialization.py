@@ -136,7 +136,7 @@ def _temp_pattern(path):
 def remove_stale_temps(path):
     """Remove the temporary files that interrupted saves to ``path`` left beside it (a save
     killed with SIGKILL cannot clean up after itself); other files are never touched. Returns
-    the paths removed."""
+    the paths removed. (:func:`save` calls it: one process at a time should save to a path.)"""
     folder = os.path.dirname(os.path.abspath(os.fspath(path)))
     pattern = _temp_pattern(os.fspath(path))
     removed = []
