@@ -346,8 +346,9 @@ def train(args, finished=False):
                             "a checkpoint of python -m minigan.dcgan", f"--resume {args.resume}")
         run.load_state_dict(state)
         if args.epochs < run.epoch or (args.epochs == run.epoch and not finished):
+            least = f">= {run.epoch}" if finished else f"> {run.epoch}"
             raise ValueError(f"--epochs {args.epochs}: the checkpoint {args.resume} has already "
-                             f"trained {run.epoch} epochs; --epochs must be > {run.epoch}")
+                             f"trained {run.epoch} epochs; --epochs must be {least}")
         run.saved = (run.epoch, args.resume)
         print(f"resumed from {args.resume} after epoch {run.epoch}")
     todo = max(0, args.epochs - run.epoch)
