@@ -23,7 +23,10 @@ Written to ``--out``:
   the mean of each measure and the seconds it took);
 - ``checkpoint.npz``, written atomically after every epoch: the models, the optimizers, the
   random generator's state, the epoch and the history. ``--resume`` continues from it to
-  ``--epochs`` exactly as the uninterrupted run would have (bit for bit on the CPU);
+  ``--epochs`` (more than the checkpoint's) exactly as the uninterrupted run would have (bit
+  for bit on the CPU). A run that diverges (:func:`minigan.gan.trainer.check_divergence`: NaN,
+  or losses grown 10,000-fold) stops with exit status 1 before overwriting it; Ctrl-C or
+  SIGTERM stop with status 130, the last checkpoint whole;
 - with ``--doctor``: ``doctor.txt`` (the report, also printed), ``doctor.json`` and
   ``doctor.png`` of :mod:`minigan.gan.doctor`, which probes G once per epoch against held-out
   digits (its own noise and digits: the run's random draws are unchanged) and stops a
@@ -56,8 +59,9 @@ from .gan import (
     sample_noise,
 )
 from .gan.step import train_step
+from .gan.trainer import check_divergence
 from .random import Generator
-from .serialization import load, save
+from .serialization import check_folder, expect_keys, load, save, sigterm_as_interrupt
 from .viz import draw_loss_curves, require_pyplot, save_dashboard, save_image_grid
 
 try:
@@ -72,6 +76,8 @@ PROBE_IMAGES = 256  # G's images and held-out digits the doctor compares at each
 # Settings a resumed run must share with the run that wrote the checkpoint.
 _FIXED = ("data", "image_size", "batch_size", "nz", "ngf", "ndf", "lr", "beta1", "seed",
           "conditional", "quick")
+CHECKPOINT_KEYS = ("config", "epoch", "rng", "G", "D", "opt_G", "opt_D", "history", "epochs")
+"""What ``checkpoint.npz`` holds (:meth:`Run.state_dict`)."""
 
 
 # -- the command line -----------------------------------------------------------------------------
@@ -133,6 +139,10 @@ def parse_args(argv=None):
         args.device = backend.check_device(args.device)
     except (ValueError, RuntimeError) as error:
         parser.error(f"--device: {error}")
+    try:
+        check_folder(args.out)
+    except ValueError as error:
+        parser.error(f"--out: {error}")
     if args.resume == "":
         args.resume = os.path.join(args.out, "checkpoint.npz")
     if args.resume is not None and not os.path.isfile(args.resume):
@@ -219,6 +229,7 @@ class Run:
         self.history = {"epoch": [], "step": [], **{m: [] for m in MEASURES}}
         self.epochs = []  # per epoch: its number, the means of the measures, its seconds
         self.doctor = self.build_doctor() if args.doctor else None
+        self.saved = None  # (epoch, path) of the last checkpoint written or resumed from
 
     def build_doctor(self):
         """A :class:`~minigan.gan.Doctor` probing once per epoch: G's images of its own fixed
@@ -246,8 +257,9 @@ class Run:
                 "epochs": json.dumps(self.epochs)}
 
     def load_state_dict(self, state):
-        differ = [f"--{k} {v!r} there, {self.config()[k]!r} here"
-                  for k, v in state["config"].items() if self.config().get(k) != v]
+        here = self.config()
+        differ = [f"--{k} {v!r} there, {here[k]!r} here" if k in here else f"--{k} {v!r} there"
+                  for k, v in state["config"].items() if not _same(k, here.get(k), v)]
         if differ:
             raise ValueError("--resume: the checkpoint was written by a run with other settings: "
                              + "; ".join(differ))
@@ -268,9 +280,13 @@ class Run:
             if self.args.conditional:
                 G, D = WithLabels(G, labels), WithLabels(D, labels)
             record = train_step(G, D, self.opt_G, self.opt_D, lambda r=real: r, lambda z=z: z)
+            step = len(self.history["step"]) + 1
             if self.doctor is not None:  # first, so that it records a divergence it stops
                 record.update(d_grad_norm=grad_norm(self.D), g_grad_norm=grad_norm(self.G))
-                self.doctor.update(len(self.history["step"]) + 1, record, self.G)
+                self.doctor.update(step, record, self.G)
+            check_divergence(step, record, self.history, self.doctor, self.kept(),
+                             "start again with a lower --lr (a resumed run keeps the "
+                             "--lr it was started with)")
             self.record(record)
             if bar is not None:
                 bar.update()
@@ -287,13 +303,14 @@ class Run:
                                for m in MEASURES}})
         return seconds
 
+    def kept(self):
+        """Which checkpoint a run stopped now leaves, in words."""
+        if self.saved is None:
+            return "no checkpoint was written"
+        epoch, path = self.saved
+        return f"the checkpoint of epoch {epoch} in {path} is kept (not overwritten)"
+
     def record(self, record):
-        bad = [m for m in MEASURES if not math.isfinite(record[m])]
-        if bad:
-            raise TrainingDivergedError(
-                f"training diverged in epoch {self.epoch}, step {len(self.history['step']) + 1}:"
-                f" {', '.join(bad)} became non-finite; resume from the last checkpoint with a "
-                "lower --lr")
         self.history["epoch"].append(self.epoch)
         self.history["step"].append(len(self.history["step"]) + 1)
         for m in MEASURES:
@@ -321,12 +338,21 @@ def write_outputs(run, out):
                    "steps_per_epoch": len(run.loader), "epochs": run.epochs}, f, indent=1)
 
 
-def train(args):
-    """Run (or resume) the training that ``args`` describes; returns the :class:`Run`."""
+def train(args, finished=False):
+    """Run (or resume) the training that ``args`` describes; returns the :class:`Run`. A
+    checkpoint that has already trained ``--epochs`` epochs is an error, unless ``finished``
+    (then nothing is trained)."""
     os.makedirs(args.out, exist_ok=True)
     run = Run(args)
     if args.resume is not None:
-        run.load_state_dict(load(args.resume))
+        state = expect_keys(load(args.resume), CHECKPOINT_KEYS,
+                            "a checkpoint of python -m minigan.dcgan", f"--resume {args.resume}")
+        run.load_state_dict(state)
+        if args.epochs < run.epoch or (args.epochs == run.epoch and not finished):
+            least = f">= {run.epoch}" if finished else f"> {run.epoch}"
+            raise ValueError(f"--epochs {args.epochs}: the checkpoint {args.resume} has already "
+                             f"trained {run.epoch} epochs; --epochs must be {least}")
+        run.saved = (run.epoch, args.resume)
         print(f"resumed from {args.resume} after epoch {run.epoch}")
     todo = max(0, args.epochs - run.epoch)
     show = tqdm is not None and not args.no_progress and todo > 0
@@ -334,7 +360,9 @@ def train(args):
     try:
         while run.epoch < args.epochs:
             seconds = run.train_epoch(bar)
-            save(run.state_dict(), os.path.join(args.out, "checkpoint.npz"))
+            path = os.path.join(args.out, "checkpoint.npz")
+            save(run.state_dict(), path)
+            run.saved = (run.epoch, path)
             write_outputs(run, args.out)
             if bar is None:
                 last = run.epochs[-1]
@@ -364,16 +392,37 @@ def resume_or_train(argv):
     checkpoint = os.path.join(args.out, "checkpoint.npz")
     if args.resume is None and os.path.isfile(checkpoint):
         args.resume = checkpoint
-    return train(args)
+    return train(args, finished=True)
+
+
+def _last_checkpoint(out):
+    """Where an interrupted run can be resumed from, in words."""
+    path = os.path.join(out, "checkpoint.npz")
+    if os.path.isfile(path):
+        return f"the last checkpoint (written after each epoch) is {path}: continue with --resume"
+    return "no checkpoint was written yet"
+
+
+def _same(key, here, there):
+    """Whether a setting of the checkpoint (``there``) is this run's (``here``); data folders
+    are compared as the folders they name (``mnist/`` and its absolute path are one)."""
+    if key == "data" and here is not None and there is not None:
+        return os.path.realpath(here) == os.path.realpath(there)
+    return here == there
 
 
 def main(argv=None):
     args = parse_args(argv)
     try:
-        train(args)
+        with sigterm_as_interrupt():
+            train(args)
     except (ValueError, FileNotFoundError, ImportError, TrainingDivergedError) as error:
         print(f"python -m minigan.dcgan: error: {error}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: a save under way removed its temporary file
+        print(f"python -m minigan.dcgan: interrupted; {_last_checkpoint(args.out)}",
+              file=sys.stderr)
+        return 130
     print(f"done: {args.epochs} epochs; figures, metrics and checkpoint in {args.out}")
     return 0
 

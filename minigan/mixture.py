@@ -13,6 +13,11 @@ snapshot of the game at each evaluation of the mode metrics, then in ``--out``:
 - ``training.gif``: the same, one frame per snapshot;
 - ``metrics.png``: the mode metrics over training (modes captured, % high quality, reverse KL);
 - ``metrics.json``: the final metrics, their curves, the configuration and the seconds taken;
+- ``checkpoint.npz``, written atomically every ``--checkpoint_every`` steps (by default at
+  each evaluation) and at the end: the players, the optimizers, the random generator's state,
+  the history, the curves and the snapshots. After an interruption (Ctrl-C, SIGTERM, a crash),
+  the same command with ``--resume`` continues from it to the numbers and files of the
+  uninterrupted run (bit for bit on the CPU);
 - with ``--doctor``: ``doctor.txt`` (the report, also printed), ``doctor.json`` and
   ``doctor.png`` (the dashboard) of :mod:`minigan.gan.doctor`, which probes G at every
   evaluation and stops a diverging run (exit status 1, after writing its files).
@@ -32,15 +37,18 @@ from .backend import DeviceError, check_device
 from .gan.doctor import Doctor, MixtureProbe
 from .gan.experiment import DATASETS, mixture_dataset, run_mixture
 from .gan.methods import METHODS, make_method
-from .gan.metrics import EVAL_SAMPLES
+from .gan.metrics import EVAL_SAMPLES, ModeMetrics
 from .gan.presets import PRESETS, get_preset
 from .gan.trainer import TrainingDivergedError
+from .serialization import check_folder, sigterm_as_interrupt
 
 QUICK_STEPS, QUICK_EVALUATIONS = 60, 5  # --quick: a smoke test of the whole pipeline
 MAX_FRAMES = 40  # at most this many snapshots (and GIF frames), evenly spread over the run
 STRIP_PANELS = 6  # panels of training.png
 SNAPSHOT_SAMPLES = 1000  # G's samples drawn in each snapshot
-FILES = ("samples.png", "training.png", "training.gif", "metrics.png", "metrics.json")
+CHECKPOINT = "checkpoint.npz"
+FILES = ("samples.png", "training.png", "training.gif", "metrics.png", "metrics.json",
+         CHECKPOINT)
 """What a run writes into ``--out``."""
 
 
@@ -88,6 +96,11 @@ def parser():
                    help=f"a short run ({QUICK_STEPS} steps unless --steps), for smoke tests")
     p.add_argument("--device", default="cpu", help='"cpu" (default) or "cuda"')
     p.add_argument("--out", type=Path, required=True, help="folder for the files")
+    p.add_argument("--checkpoint_every", "--checkpoint-every", type=_positive_int,
+                   metavar="N", help="steps between two checkpoints in --out (default: "
+                                     "--eval_every)")
+    p.add_argument("--resume", action="store_true",
+                   help=f"continue the interrupted run from --out/{CHECKPOINT} (same flags)")
     p.add_argument("--no_progress", action="store_true", help="no progress bar")
     p.add_argument("--doctor", action="store_true",
                    help="diagnose the training (status in the progress bar, a report at the "
@@ -109,14 +122,24 @@ def parse_args(argv=None):
         args.device = check_device(args.device)
     except (ValueError, DeviceError) as exc:
         p.error(f"argument --device: {exc}")
+    if args.seed < 0:
+        p.error(f"argument --seed: expected a whole number >= 0, got {args.seed}")
     if args.out.exists() and not args.out.is_dir():
         p.error(f"argument --out: {args.out} exists and is not a folder")
+    try:
+        check_folder(args.out)
+    except ValueError as error:
+        p.error(f"argument --out: {error}")
+    if args.resume and not (args.out / CHECKPOINT).is_file():
+        p.error(f"argument --resume: no checkpoint {args.out / CHECKPOINT} to continue from")
     preset = get_preset(args.preset)
     if args.steps is None:
         args.steps = QUICK_STEPS if args.quick else preset.steps
     if args.eval_every is None:
         args.eval_every = max(1, args.steps // QUICK_EVALUATIONS) if args.quick \
             else min(preset.eval_every, args.steps)
+    if args.checkpoint_every is None:
+        args.checkpoint_every = args.eval_every
     return args
 
 
@@ -181,6 +204,35 @@ def write_outputs(result, snapshots, out, args):
     return paths
 
 
+class Snapshots:
+    """The callback of :func:`~minigan.gan.experiment.run_mixture` that takes a snapshot of the
+    game at the evaluation steps ``due``, G drawing from the fixed ``noise``; its
+    :meth:`state_dict` goes into the run's checkpoints, so that a resumed run draws every
+    frame of the uninterrupted one."""
+
+    def __init__(self, due, mixture, noise, d_output):
+        self.due, self.mixture, self.noise, self.d_output = due, mixture, noise, d_output
+        self.taken = []
+
+    def __call__(self, trainer, metrics):
+        from . import viz
+
+        if trainer.step in self.due:
+            self.taken.append(viz.snapshot_2d(trainer.G, trainer.D, self.mixture,
+                                              noise=self.noise, d_output=self.d_output,
+                                              step=trainer.step, metrics=metrics))
+
+    def state_dict(self):
+        return {"taken": [asdict(snapshot) for snapshot in self.taken]}
+
+    def load_state_dict(self, state):
+        from .viz import Snapshot2D
+
+        self.taken = [Snapshot2D(**{**fields, "metrics": None if fields["metrics"] is None
+                                    else ModeMetrics(**fields["metrics"])})
+                      for fields in state["taken"]]
+
+
 def main(argv=None):
     args = parse_args(argv)
     try:
@@ -193,35 +245,42 @@ def main(argv=None):
 
     method = make_method(args.method, **args.options)
     mixture = mixture_dataset(args.dataset)
-    d_output = viz.discriminator_output(method)
-    due = _frame_steps(args.steps, args.eval_every)
     # Every snapshot shows G the same noise vectors, from a stream of their own.
     noise = randn(SNAPSHOT_SAMPLES, get_preset(args.preset).noise_dim,
                   generator=Generator(args.seed), device=args.device)
-    snapshots = []
-
-    def snapshot(trainer, metrics):
-        if trainer.step in due:
-            snapshots.append(viz.snapshot_2d(trainer.G, trainer.D, mixture, noise=noise,
-                                             d_output=d_output, step=trainer.step,
-                                             metrics=metrics))
-
-    print(f"training {method!r} on the {args.dataset} ({args.preset} preset, seed {args.seed}, "
-          f"{args.steps} steps); metrics on {EVAL_SAMPLES} samples every {args.eval_every}")
+    snapshots = Snapshots(_frame_steps(args.steps, args.eval_every), mixture, noise,
+                          viz.discriminator_output(method))
+    checkpoint = args.out / CHECKPOINT
+    print(f"{'resuming' if args.resume else 'training'} {method!r} on the {args.dataset} "
+          f"({args.preset} preset, seed {args.seed}, {args.steps} steps); metrics on "
+          f"{EVAL_SAMPLES} samples every {args.eval_every}; a checkpoint every "
+          f"{args.checkpoint_every} steps in {checkpoint}")
     doctor = Doctor(MixtureProbe(mixture, seed=args.seed), probe_every=args.eval_every) \
         if args.doctor else None
     try:
-        result = run_mixture(mixture, method, seed=args.seed, preset=args.preset,
-                             steps=args.steps, eval_every=args.eval_every, callback=snapshot,
-                             progress=not args.no_progress, doctor=doctor,
-                             device=args.device)
+        with sigterm_as_interrupt():
+            result = run_mixture(mixture, method, seed=args.seed, preset=args.preset,
+                                 steps=args.steps, eval_every=args.eval_every,
+                                 callback=snapshots, progress=not args.no_progress,
+                                 doctor=doctor, checkpoint=checkpoint,
+                                 checkpoint_every=args.checkpoint_every, resume=args.resume,
+                                 device=args.device)
     except TrainingDivergedError as error:
         if doctor is not None:
             write_doctor(doctor, args)
         sys.exit(f"python -m minigan.mixture: error: {error}")
+    except ValueError as error:  # a checkpoint of other settings, or of a finished run
+        if not args.resume:
+            raise
+        sys.exit(f"python -m minigan.mixture: error: --resume: {error}")
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: a save under way removed its temporary file
+        where = (f"the last checkpoint is {checkpoint}: continue with the same command and "
+                 "--resume") if checkpoint.is_file() else "no checkpoint was written yet"
+        print(f"python -m minigan.mixture: interrupted; {where}", file=sys.stderr)
+        sys.exit(130)
     print(f"{args.dataset}, {method!r}, seed {args.seed}: {result.metrics} in "
           f"{result.seconds:.1f} s")
-    for path in write_outputs(result, snapshots, args.out, args):
+    for path in write_outputs(result, snapshots.taken, args.out, args):
         print(f"[wrote] {path}")
     if doctor is not None:
         write_doctor(doctor, args)

@@ -15,12 +15,22 @@ No pickle is involved: loading a file runs no code from it.
 
 Saving is atomic: the archive is written to a temporary file in the same folder, flushed to
 disk (fsync), then renamed over ``path`` in one step (``os.replace``). A crash or an error part
-way through leaves the previous checkpoint at ``path`` untouched.
+way through leaves the previous checkpoint at ``path`` untouched. The temporary file is
+``.<name>.<12 hex digits>.tmp`` beside ``path``: an error or an interruption (Ctrl-C, or
+SIGTERM inside :func:`sigterm_as_interrupt`) removes it, and what a ``kill -9`` leaves behind
+is removed by the next save to the same ``path`` (only that name's temporary files).
+
+Before a long run, :func:`check_folder` says whether its files can be written at all, so
+that a bad output folder fails before the first step rather than after the last.
 """
 
 import contextlib
 import json
 import os
+import re
+import signal
+import tempfile
+import threading
 import uuid
 import zipfile
 
@@ -32,6 +42,7 @@ from .tensor import Tensor
 _MANIFEST = "__minigan__"
 _FORMAT = "minigan-checkpoint"
 _VERSION = 1
+_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # a zip archive, or an empty one
 
 
 class CheckpointError(ValueError):
@@ -99,6 +110,7 @@ def save(obj, path):
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise FileNotFoundError(f"save: the folder {folder!r} does not exist")
+    remove_stale_temps(path)
     # A fresh name beside the target (a rename is atomic only within one file system); mode
     # 0o666 lets the umask decide the permissions, as for any new file.
     tmp = os.path.join(folder, f".{os.path.basename(path)}.{uuid.uuid4().hex[:12]}.tmp")
@@ -114,6 +126,71 @@ def save(obj, path):
             os.unlink(tmp)
         raise
     _fsync_folder(folder)
+
+
+def _temp_pattern(path):
+    """The names of :func:`save`'s temporary files for ``path``: ``.<name>.<12 hex>.tmp``."""
+    return re.compile(rf"\.{re.escape(os.path.basename(path))}\.[0-9a-f]{{12}}\.tmp")
+
+
+def remove_stale_temps(path):
+    """Remove the temporary files that interrupted saves to ``path`` left beside it (a save
+    killed with SIGKILL cannot clean up after itself); other files are never touched. Returns
+    the paths removed. (:func:`save` calls it: one process at a time should save to a path.)"""
+    folder = os.path.dirname(os.path.abspath(os.fspath(path)))
+    pattern = _temp_pattern(os.fspath(path))
+    removed = []
+    with contextlib.suppress(OSError):
+        for name in os.listdir(folder):
+            if pattern.fullmatch(name):
+                with contextlib.suppress(OSError):  # another process may remove it first
+                    os.unlink(os.path.join(folder, name))
+                    removed.append(os.path.join(folder, name))
+    return removed
+
+
+def check_folder(folder):
+    """Raise ValueError, saying why, unless files can be written into ``folder``: it is a
+    folder that accepts new files, or it does not exist yet and can be created (its nearest
+    existing parent is a writable folder). Nothing is left behind (a temporary file is
+    written and removed, the one sure test of writing). Run it before a long run, so
+    that a bad output folder fails before the first step rather than at the first save."""
+    folder = os.path.abspath(os.fspath(folder))
+    existing = folder
+    while not os.path.exists(existing):
+        existing = os.path.dirname(existing)
+    if not os.path.isdir(existing):
+        what = "is" if existing == folder else "would be the folder above it, but is"
+        raise ValueError(f"cannot write into {folder!r}: {existing!r} {what} a file, not a "
+                         "folder")
+    try:  # the one sure test (permissions, read-only mounts, ACLs): write a file there
+        with tempfile.TemporaryFile(dir=existing):
+            pass
+    except OSError as error:
+        where = "" if existing == folder else f" (it would be created in {existing!r})"
+        raise ValueError(f"cannot write into {folder!r}{where}: {error.strerror or error}") \
+            from None
+
+
+@contextlib.contextmanager
+def sigterm_as_interrupt():
+    """Within this block, SIGTERM (``kill``, a job scheduler's stop) raises KeyboardInterrupt
+    like Ctrl-C does, so that a save under way removes its temporary file and the last
+    checkpoint stays whole. Only the main thread can set signal handlers; elsewhere (and where
+    there is no SIGTERM) the block runs unchanged."""
+    if threading.current_thread() is not threading.main_thread() or \
+            not hasattr(signal, "SIGTERM"):
+        yield
+        return
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum} (SIGTERM)")
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _fsync_folder(folder):
@@ -139,6 +216,14 @@ def load(path):
     path = os.fspath(path)
     if not os.path.exists(path):
         raise FileNotFoundError(f"load: no checkpoint at {path!r}")
+    if os.path.isdir(path):
+        raise CheckpointError(f"load: {path!r} is a folder; give the checkpoint file in it")
+    with open(path, "rb") as f:
+        start = f.read(6)
+    if start and not start.startswith(_ZIP_MAGIC):  # numpy.load would try .npy or pickle
+        raise CheckpointError(f"load: {path!r} is not a minigan checkpoint: a checkpoint is an "
+                              f".npz (zip) archive, whose bytes start with 'PK', and this file "
+                              f"{_sniff(start)}")
     try:
         with np.load(path, allow_pickle=False) as archive:
             entries = {name: archive[name] for name in archive.files}
@@ -156,6 +241,10 @@ def load(path):
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise CheckpointError(f"load: the structure recorded in {path!r} is damaged "
                               f"({exc})") from exc
+    except RecursionError:
+        raise CheckpointError(f"load: the structure recorded in {path!r} is nested too deep "
+                              "to read (thousands of levels); it was not written by "
+                              "minigan.save") from None
     if not isinstance(manifest, dict) or manifest.get("format") != _FORMAT:
         raise CheckpointError(f"load: {path!r} is not a minigan checkpoint")
     if manifest.get("version") != _VERSION:
@@ -167,3 +256,38 @@ def load(path):
     except (KeyError, ValueError, TypeError) as exc:
         raise CheckpointError(f"load: the structure recorded in {path!r} does not match its "
                               f"arrays ({type(exc).__name__}: {exc})") from exc
+    except RecursionError:
+        raise CheckpointError(f"load: the structure recorded in {path!r} is nested too deep "
+                              "to rebuild; it was not written by minigan.save") from None
+
+
+def _sniff(start):
+    """What the first bytes of a file that is not a zip archive suggest, in words."""
+    if start.startswith(b"\x93NUMPY"):
+        return "is a NumPy .npy array file (numpy.save); read it with numpy.load"
+    if start[:1] == b"\x80":
+        return "looks like a Python pickle, which minigan never loads (it could run code)"
+    return f"starts with 0x{start[:4].hex()}"
+
+
+def _describe(state):
+    """A few words on what a loaded checkpoint holds, for error messages: a model's state_dict,
+    or a dict and its keys."""
+    if not isinstance(state, dict):
+        return f"a {type(state).__name__}"
+    if state and all(isinstance(v, Tensor) for v in state.values()):
+        return (f"a model's state_dict ({len(state)} tensors, such as "
+                f"{next(iter(state))!r})")
+    keys = ", ".join(repr(k) for k in list(state)[:8]) + (", ..." if len(state) > 8 else "")
+    return f"a dict with the keys {keys}" if state else "an empty dict"
+
+
+def expect_keys(state, keys, expected, where):
+    """``state`` (loaded from the file named by ``where``, e.g. ``"'run/c.npz'"``) if it is a
+    dict with every one of ``keys``; else a :class:`CheckpointError` naming what was expected
+    and what was found."""
+    missing = [k for k in keys if k not in state] if isinstance(state, dict) else list(keys)
+    if missing:
+        raise CheckpointError(f"{where} is not {expected}: it holds "
+                              f"{_describe(state)} (missing {', '.join(map(repr, missing))})")
+    return state

@@ -1,16 +1,22 @@
-"""``python -m minigan.mixture``: a quick run writes its figures, animation and metrics; bad
-arguments stop with a message that names them."""
+"""``python -m minigan.mixture``: a quick run writes its figures, animation, metrics and
+checkpoint; an interrupted run resumes to the uninterrupted one; SIGTERM leaves a whole
+checkpoint; bad arguments stop with a message that names them."""
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
 import pytest
+from states import assert_identical
 
+import minigan
 from minigan import mixture
+from minigan.gan import Trainer
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -104,3 +110,60 @@ def test_snapshots_are_at_most_max_frames_and_include_both_ends():
     frames = mixture._frame_steps(400_000, 1000)
     assert len(frames) <= mixture.MAX_FRAMES + 1 and {0, 400_000} <= frames
     assert mixture._frame_steps(50, 20) == {0, 20, 40, 50}
+
+
+# -- checkpoints and resume -------------------------------------------------------------------
+def test_resume_after_an_interruption_gives_the_uninterrupted_run(tmp_path, monkeypatch):
+    pytest.importorskip("matplotlib")
+    flags = ["--quick", "--method", "pacgan2", "--steps", "30", "--eval_every", "10",
+             "--checkpoint-every", "7", "--no_progress"]
+    mixture.main([*flags, "--out", str(tmp_path / "straight")])
+
+    save = Trainer.save_checkpoint
+
+    def save_then_stop(trainer, path):  # Ctrl-C right after the checkpoint of step 14
+        save(trainer, path)
+        if trainer.step == 14:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(Trainer, "save_checkpoint", save_then_stop)
+    with pytest.raises(SystemExit) as exit_info:
+        mixture.main([*flags, "--out", str(tmp_path / "split")])
+    assert exit_info.value.code == 130
+    assert minigan.load(tmp_path / "split" / mixture.CHECKPOINT)["step"] == 14
+    monkeypatch.setattr(Trainer, "save_checkpoint", save)
+    mixture.main([*flags, "--out", str(tmp_path / "split"), "--resume"])
+
+    straight, split = (minigan.load(tmp_path / run / mixture.CHECKPOINT)
+                       for run in ("straight", "split"))
+    assert straight["step"] == 30 and len(straight["attached"]["callback"]["taken"]) == 4
+    assert_identical(straight, split)  # players, optimizers, history, curves, snapshots
+    metrics = [json.loads((tmp_path / run / "metrics.json").read_text())
+               for run in ("straight", "split")]
+    for record in metrics:
+        record.pop("seconds")
+    assert metrics[0] == metrics[1] and metrics[0]["curves"]["step"] == [0, 10, 20, 30]
+
+
+def test_sigterm_mid_run_leaves_a_whole_checkpoint_and_no_temporary_file(tmp_path):
+    out = tmp_path / "run"
+    env = dict(os.environ, MPLBACKEND="Agg", OPENBLAS_NUM_THREADS="1",
+               PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
+    # A checkpoint after every step: much of the run's time is spent saving.
+    process = subprocess.Popen(
+        [sys.executable, "-m", "minigan.mixture", "--steps", "100000", "--eval_every", "100000",
+         "--checkpoint-every", "1", "--no_progress", "--out", str(out)],
+        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not (out / mixture.CHECKPOINT).exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.5)
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 130, err[-2000:]
+    assert "interrupted; the last checkpoint is" in err and "Traceback" not in err
+    assert [p.name for p in out.iterdir()] == [mixture.CHECKPOINT]
+    assert minigan.load(out / mixture.CHECKPOINT)["step"] >= 1

@@ -5,6 +5,7 @@ the noise, and the Figure-1 snapshot of a 1D GAN."""
 import numpy as np
 import pytest
 from oracle import torch_twin
+from states import assert_identical
 
 import minigan
 import minigan.gan as gan
@@ -29,24 +30,6 @@ def _trainer(model_seed=0, data=None, batch_norm=False, **config):
     G, D = _players(model_seed, batch_norm)
     config.setdefault("batch_size", 16)
     return gan.Trainer(G, D, _adam(G), _adam(D), data or gaussian_1d(2.0, 0.5), **config)
-
-
-def _assert_identical(a, b, where="state"):
-    """Exact equality of nested dicts / lists / tuples of Tensors, arrays and plain values."""
-    if isinstance(a, minigan.Tensor) or isinstance(a, np.ndarray):
-        a = a.numpy() if isinstance(a, minigan.Tensor) else a
-        b = b.numpy() if isinstance(b, minigan.Tensor) else b
-        assert a.dtype == b.dtype and np.array_equal(a, b), where
-    elif isinstance(a, dict):
-        assert list(a) == list(b), where
-        for key in a:
-            _assert_identical(a[key], b[key], f"{where}[{key!r}]")
-    elif isinstance(a, (list, tuple)):
-        assert type(a) is type(b) and len(a) == len(b), where
-        for i, (x, y) in enumerate(zip(a, b)):
-            _assert_identical(x, y, f"{where}[{i}]")
-    else:
-        assert a == b, f"{where}: {a!r} != {b!r}"
 
 
 def _trainer_state(trainer):
@@ -127,7 +110,7 @@ def test_train_step_checks_its_arguments_before_updating():
         gan.train_step(G, D, _adam(G), _adam(D), sampler, sampler, loss="minimax")
     with pytest.raises(ValueError, match="k .* must be an int >= 1, got 0"):
         gan.train_step(G, D, _adam(G), _adam(D), sampler, sampler, k=0)
-    _assert_identical(G.state_dict(), before)
+    assert_identical(G.state_dict(), before)
 
 
 def test_frozen_restores_flags_even_after_an_error():
@@ -168,7 +151,7 @@ def test_a_seed_fixes_the_run_and_another_seed_changes_it():
     runs = [_trainer(seed=seed) for seed in (3, 3, 4)]
     for trainer in runs:
         trainer.fit(5, progress=False)
-    _assert_identical(_trainer_state(runs[0]), _trainer_state(runs[1]))
+    assert_identical(_trainer_state(runs[0]), _trainer_state(runs[1]))
     assert runs[0].history["d_loss"] != runs[2].history["d_loss"]
 
 
@@ -204,7 +187,7 @@ def test_resume_reproduces_an_uninterrupted_run_bit_for_bit(tmp_path):
     assert resumed.step == 5
     resumed.fit(5, progress=False)
 
-    _assert_identical(_trainer_state(resumed), _trainer_state(straight))
+    assert_identical(_trainer_state(resumed), _trainer_state(straight))
     assert resumed.rng.get_state() == straight.rng.get_state()
 
 
@@ -325,7 +308,7 @@ def test_mlp_shapes_layers_and_options():
 def test_mlp_init_follows_its_generator():
     same = [gan.MLPGenerator(2, 2, generator=minigan.Generator(5)) for _ in range(2)]
     other = gan.MLPGenerator(2, 2, generator=minigan.Generator(6))
-    _assert_identical(same[0].state_dict(), same[1].state_dict())
+    assert_identical(same[0].state_dict(), same[1].state_dict())
     assert not np.array_equal(same[0].net[0].weight.detach().numpy(),
                               other.net[0].weight.detach().numpy())
 
@@ -371,7 +354,7 @@ def test_snapshot_shows_the_models_and_changes_nothing():
     data = gaussian_1d(2.0, 0.5)
     snap = viz.snapshot_1d(trainer.G, trainer.D, data.density, (-4, 8), noise="uniform",
                            lines=9)
-    _assert_identical(_trainer_state(trainer), before)
+    assert_identical(_trainer_state(trainer), before)
     assert trainer.rng.get_state() == rng_before
     assert minigan.random.default_generator.get_state() == default_before
     assert not trainer.G.training and trainer.D.training

@@ -133,10 +133,13 @@ diagnose({**BROKEN, "method": "gan"}, SHORT, **STRONG_D)
 #
 # Adam moves every weight by up to about its learning rate at each step. With a learning
 # rate of 1, the weights of both small networks are scrambled within a few steps: the
-# logits, the losses and the gradients grow by orders of magnitude. The doctor stops the
-# run as soon as the median gradient norm of the last 10 steps passes 1,000 times $D$'s
-# first gradient, and the error names the step. Such a run lives a few steps only, so this
-# doctor takes its medians over windows of 2 steps, to have something to draw.
+# logits, the losses and the gradients grow by orders of magnitude. The training loop itself
+# stops the run as soon as the median of a loss or a gradient norm over the last steps has
+# grown 10,000-fold (`gan.trainer.GROWTH`), and tells the doctor, whose report names the
+# divergence; the doctor's own test (the median gradient norm of the last 10 steps past
+# 1,000 times $D$'s first gradient) would have stopped it a few steps later. The error names
+# the step. Such a run lives a few steps only, so this doctor takes its medians over windows
+# of 2 steps, to have something to draw.
 
 # %%
 diverging = diagnose(gan.REMEDY_DEMO, SHORT, window=2, d_lr=1.0, g_lr=1.0)
@@ -145,7 +148,7 @@ save(fig, args.out, "divergence.png")
 
 # %% [markdown]
 # The gradient norms (bottom left) climb past the "exploding" line within a few steps, the
-# losses with them; the vertical line marks the step where the doctor stopped the run.
+# losses with them; the vertical line marks the step where the run was stopped.
 
 # %% [markdown]
 # The remedy is the learning rates of the classroom preset (Adam at 5e-4 for $G$ and

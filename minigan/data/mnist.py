@@ -155,6 +155,11 @@ def read_mnist(images_path, labels_path):
     if len(images) != len(labels):
         raise ValueError(f"read_mnist: {os.fspath(images_path)} holds {len(images)} images but "
                          f"{os.fspath(labels_path)} holds {len(labels)} labels")
+    if labels.size and labels.max() >= NUM_CLASSES:  # uint8: never below 0
+        first = int(np.argmax(labels >= NUM_CLASSES))
+        raise ValueError(f"{os.fspath(labels_path)}: MNIST labels must lie in 0..9, found "
+                         f"[{labels.min()}, {labels.max()}] (the first out of range: "
+                         f"{labels[first]} at position {first})")
     return Digits(images, labels)
 
 

@@ -31,7 +31,9 @@ condition             the test
 ===================== ========================================================================
 divergence            a loss or gradient norm is NaN or infinite; or the median gradient norm
                       of a player over the last 10 steps exceeds :data:`EXPLODING` times g0,
-                      D's first (nonzero) gradient norm.
+                      D's first (nonzero) gradient norm; or the training loop's own test
+                      (:func:`~minigan.gan.trainer.check_divergence`: losses grown by orders
+                      of magnitude) stopped the run.
                       Stops training with a :class:`~minigan.gan.TrainingDivergedError` naming
                       the step (unless ``stop_on_divergence=False``).
 vanishing gradient    over a window D(x) >= :data:`DOMINANT`, D(G(z)) <= 1 - DOMINANT (the
@@ -449,6 +451,12 @@ class Doctor:
             raise TrainingDivergedError(
                 f"the GAN doctor stopped training at step {step:,}: divergence: {evidence}. "
                 f"Remedy: {CONDITIONS['divergence'].remedy}.")
+
+    def diverged(self, step, evidence):
+        """Record a divergence that the training loop found at ``step`` (its own test, e.g.
+        losses grown by orders of magnitude: :func:`~minigan.gan.trainer.check_divergence`),
+        so that the report names it; the loop stops the run."""
+        self._record("divergence", step, step, True, evidence)
 
     def _summarise(self, step):
         medians = self._medians(self.window)

@@ -12,8 +12,12 @@ generator as it moves. Everything random comes from ``seed``: three independent 
 derived from it (the weights, the training batches, the evaluation noise), and the same seed
 gives the same numbers on the CPU (with the same number of BLAS threads, which changes the
 order of the sums in matrix products).
+
+A run can be saved every few steps and continued after an interruption (``checkpoint=``,
+``resume=True``) to the same numbers as an uninterrupted run.
 """
 
+import os
 import time
 from dataclasses import dataclass
 
@@ -111,9 +115,30 @@ def build_players(preset, method, dim, generator):
     return G, D
 
 
+class _Curves:
+    """The mode metrics at each evaluation (lists keyed by :data:`CURVES`) and the settings of
+    the run, kept with its checkpoints: a resumed run goes on with them."""
+
+    def __init__(self, settings):
+        self.settings = settings
+        self.curves = {name: [] for name in CURVES}
+
+    def state_dict(self):
+        return {"settings": self.settings, "curves": self.curves}
+
+    def load_state_dict(self, state):
+        differ = [f"{key} {value!r} there, {self.settings.get(key)!r} here"
+                  for key, value in state["settings"].items()
+                  if self.settings.get(key) != value]
+        if differ:
+            raise ValueError("run_mixture: the checkpoint is of a run with other settings: "
+                             + "; ".join(differ))
+        self.curves = {name: list(values) for name, values in state["curves"].items()}
+
+
 def run_mixture(dataset="ring", method="gan", seed=0, preset="classroom", steps=None,
                 eval_every=None, callback=None, progress=True, doctor=None, device="cpu",
-                **method_options):
+                checkpoint=None, checkpoint_every=None, resume=False, **method_options):
     """Train ``method`` on ``dataset`` with ``preset``; returns a :class:`MixtureResult`.
 
     ``dataset``: ``"ring"``, ``"grid"`` or a GaussianMixture; ``method``: a name from
@@ -127,6 +152,12 @@ def run_mixture(dataset="ring", method="gan", seed=0, preset="classroom", steps=
     A ``doctor`` (:class:`~minigan.gan.doctor.Doctor`) watches the training (``Trainer.fit``).
     ``device``: where G and D train (``"cpu"`` or ``"cuda"``); the random numbers are the same
     on both, so is the run up to rounding.
+
+    With ``checkpoint`` (a path), the run is saved every ``checkpoint_every`` steps (when
+    given) and at the end: the trainer's state, the curves so far and, when ``callback`` has
+    ``state_dict()`` and ``load_state_dict(state)`` methods, its state too. With ``resume``,
+    the run continues from that file (when it exists) to ``steps``, exactly as the
+    uninterrupted run would have (bit for bit on the CPU); every setting must be the same.
     """
     mixture = mixture_dataset(dataset)
     method = make_method(method, **method_options)
@@ -146,16 +177,25 @@ def run_mixture(dataset="ring", method="gan", seed=0, preset="classroom", steps=
     opt_D = optim.Adam(D.parameters(), lr=preset.d_lr, betas=preset.betas)
     trainer = Trainer(G, D, opt_G, opt_D, mixture, batch_size=preset.batch_size * pack,
                       method=method, seed=train_seed)
-    curves = {name: [] for name in CURVES}
+    record = _Curves({"mixture": repr(mixture), "method": repr(method), "seed": seed,
+                      "preset": repr(preset), "steps": steps, "eval_every": eval_every})
+    trainer.attached["run"] = record
+    if hasattr(callback, "state_dict"):
+        trainer.attached["callback"] = callback
+    if resume and checkpoint is not None and os.path.isfile(checkpoint):
+        trainer.load_checkpoint(checkpoint)
+        if trainer.step >= steps:
+            raise ValueError(f"run_mixture: the checkpoint {os.fspath(checkpoint)!r} has "
+                             f"already trained all {steps} steps: nothing to resume")
     evaluations = []
 
     def measure(trainer):
         # The same noise at every evaluation: the curves follow one set of samples.
         metrics = evaluate(trainer.G, mixture, EVAL_SAMPLES, Generator(eval_seed))
         evaluations.append(metrics)
-        curves["step"].append(trainer.step)
+        record.curves["step"].append(trainer.step)
         for name in CURVES[1:]:
-            curves[name].append(getattr(metrics, name))
+            record.curves[name].append(getattr(metrics, name))
         if callback is not None:
             callback(trainer, metrics)
 
@@ -166,9 +206,12 @@ def run_mixture(dataset="ring", method="gan", seed=0, preset="classroom", steps=
         if trainer.step % eval_every == 0 or trainer.step == steps:
             measure(trainer)
 
-    _set_learning_rates(trainer, preset, _lr_factor(1, steps, preset.lr_decay))
-    measure(trainer)  # step 0: where G starts
-    trainer.fit(steps, callback=after_step, every=1, progress=progress, doctor=doctor)
-    return MixtureResult(G=G, D=D, trainer=trainer, curves=curves, metrics=evaluations[-1],
+    _set_learning_rates(trainer, preset, _lr_factor(trainer.step + 1, steps, preset.lr_decay))
+    if trainer.step == 0:
+        measure(trainer)  # step 0: where G starts
+    trainer.fit(steps - trainer.step, callback=after_step, every=1, progress=progress,
+                doctor=doctor, checkpoint=checkpoint, checkpoint_every=checkpoint_every)
+    return MixtureResult(G=G, D=D, trainer=trainer, curves=record.curves,
+                         metrics=evaluations[-1],
                          mixture=mixture, method=method, preset=preset, seed=seed,
                          seconds=time.perf_counter() - start)
