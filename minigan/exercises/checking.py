@@ -150,10 +150,10 @@ def describe(**arguments):
                      else f"{name} {value!r}" for name, value in arguments.items())
 
 
-def for_case(description, check, *args):
-    """Run ``check(*args)``; an AssertionError gets "for <description>: " in front."""
+def for_case(description, check, *args, **kwargs):
+    """Run ``check(*args, **kwargs)``; an AssertionError gets "for <description>: " in front."""
     try:
-        check(*args)
+        check(*args, **kwargs)
     except AssertionError as err:
         raise AssertionError(f"for {description}: {err}") from None
 
@@ -267,7 +267,8 @@ def exercise_hint(module_path, name):
                     inner, (ast.ClassDef, ast.FunctionDef)) else None) or ""
                 found = _HINT.search(doc)
                 if found:  # as plain text: ``x`` -> `x`
-                    return " ".join(found.group(1).split()).replace("``", "`")
+                    text = " ".join(found.group(1).split()).replace("``", "`")
+                    return re.sub(r":\w+:`", "`", text)  # :func:`f` -> `f`
     return ""
 
 

@@ -1,10 +1,10 @@
-"""Exercise 5: a convolution's backward, from the three convolutions (tutorial 03).
+"""Exercise 5: a convolution's backward, from the three convolutions.
 
 Tutorial: tutorials/03_convolutions.py
 
 A convolution with stride (sh, sw), zero padding (ph, pw) and dilation (dh, dw) computes
 
-    y[n, o, i, j] = b[o] + sum over c, p, q of  w[o, c, p, q] * x_pad[n, c, i*sh + p*dh, j*sw + q*dw]
+    y[n, o, i, j] = b[o] + sum_{c,p,q} w[o, c, p, q] * x_pad[n, c, i*sh + p*dh, j*sw + q*dw]
 
 ``im2col`` copies the patch under every output position (i, j) into one row of a matrix, so the
 sum becomes one matrix product. Going backward, each value that im2col *copied* must hand its
@@ -30,7 +30,7 @@ def col2im(cols, x_shape, stride, padding, dilation):
 
     ``im2col(x, (kh, kw), stride, padding, dilation)`` turns x (N, C, H, W) into the patch array
 
-        cols[n, i, j, p, q, c] = x_pad[n, c, i*sh + p*dh, j*sw + q*dw],   shape (N, OH, OW, kh, kw, C)
+        cols[n, i, j, p, q, c] = x_pad[n, c, i*sh + p*dh, j*sw + q*dw]  (N, OH, OW, kh, kw, C)
 
     where x_pad is x with ph zero rows above and below and pw zero columns on each side. col2im
     goes the other way: it *adds* every entry of ``cols`` into the position of x_pad it was read

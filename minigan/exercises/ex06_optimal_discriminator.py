@@ -1,4 +1,4 @@
-"""Exercise 6: the optimal discriminator, computed and then learned (tutorial 05).
+"""Exercise 6: the optimal discriminator, computed and then learned.
 
 Tutorial: tutorials/05_optimal_discriminator.py
 

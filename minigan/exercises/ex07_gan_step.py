@@ -1,4 +1,4 @@
-"""Exercise 7: one round of the GAN game, each player updating only itself (tutorial 06).
+"""Exercise 7: one round of the GAN game, each player updating only itself.
 
 Tutorial: tutorials/06_a_first_gan_in_1d.py
 
@@ -21,8 +21,10 @@ from minigan.gan import discriminator_loss, generator_loss
 
 @contextmanager
 def frozen(module):
-    """Inside the ``with frozen(D):`` block, the parameters of ``module`` do not require grad;
-    afterwards each has its previous flag back (even if the block raised).
+    """``with frozen(D):``, D's parameters do not require grad; afterwards their flags are back.
+
+    Inside the block the parameters of ``module`` do not require grad; afterwards each has its
+    previous flag back (even if the block raised).
 
     A graph recorded inside the block carries no gradient to those parameters: the engine does
     not differentiate with respect to a Tensor that does not require grad.
@@ -45,8 +47,9 @@ def frozen(module):
 
 
 def train_step(G, D, opt_G, opt_D, sample_real, sample_noise, k=1):
-    """k updates of D, then one of G; returns ``{"d_loss": float, "g_loss": float}``, the last
-    losses of D and of G.
+    """One round of the game: k updates of D, then one of G, each leaving the other alone.
+
+    Returns ``{"d_loss": float, "g_loss": float}``, the last losses of D and of G.
 
     ``sample_real()`` returns a batch of data, ``sample_noise()`` a batch of noise for G.
     ``opt_D`` updates D's parameters, ``opt_G`` G's. In this order (the tests compare with

@@ -188,13 +188,40 @@ def blank_solutions(source, filename):
     return blanked
 
 
+def module_info(path):
+    """(title, tutorial) of an exercise module, from its docstring: the first line without its
+    "Exercise N: " and the path on its "Tutorial: " line ("" where there is none)."""
+    doc = ast.get_docstring(ast.parse(Path(path).read_text(encoding="utf-8"))) or ""
+    title = doc.split("\n", 1)[0].split(": ", 1)[-1].rstrip(".")
+    tutorial = next((line.split(":", 1)[1].split()[0] for line in doc.splitlines()
+                     if line.startswith("Tutorial:") and line.split(":", 1)[1].split()), "")
+    return title, tutorial
+
+
 def format_table(exercises):
-    """One line per exercise: number, name, what to write, and the first line of its docstring."""
+    """The course as text: for each module its title and tutorial, then one line per exercise
+    (number, name, what to write) and the first line of its docstring."""
     width = max(len(e.name) for e in exercises)
-    rows = []
+    rows, module = [], None
     for e in exercises:
+        if e.module != module:
+            module = e.module
+            title, tutorial = module_info(PACKAGE_DIR / f"{module}.py")
+            rows.append(f"{module}.py: {title}" + (f" (after {tutorial})" if tutorial else ""))
         rows.append(f"{e.number:>4}  {e.name:<{width}}  {e.module}.py: write {', '.join(e.parts)}")
         rows.append(" " * (width + 8) + e.summary)
+    return "\n".join(rows)
+
+
+def format_markdown(exercises):
+    """The course as the Markdown table of docs/exercises.md: one row per exercise."""
+    rows = ["| # | what you write | after tutorial | what it is |", "| --- | --- | --- | --- |"]
+    for e in exercises:
+        tutorial = module_info(PACKAGE_DIR / f"{e.module}.py")[1]
+        link = f"[{Path(tutorial).stem}](../{tutorial})" if tutorial else ""
+        parts = ", ".join(f"`{part}`" for part in e.parts)
+        summary = e.summary.replace("``", "`").replace("|", "\\|")
+        rows.append(f"| {e.number} | {parts} (`{e.module}.py`) | {link} | {summary} |")
     return "\n".join(rows)
 
 

@@ -23,9 +23,8 @@ TRAINING_STEPS, TOLERANCE, DENSE = 300, 0.06, 0.05
 
 def d_star_values(module, device):
     for description, (p_data, p_g) in PAIRS.items():
-        for_case(description, lambda: assert_close(
-            module.optimal_discriminator(p_data, p_g, GRID),
-            theory.optimal_discriminator(p_data, p_g, GRID), "D*", rtol=1e-9))
+        for_case(description, assert_close, module.optimal_discriminator(p_data, p_g, GRID),
+                 theory.optimal_discriminator(p_data, p_g, GRID), "D*", rtol=1e-9)
 
 
 def d_star_tails(module, device):
