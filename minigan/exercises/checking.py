@@ -197,33 +197,27 @@ def callable_of(module, name):
     return exercise.apply if isinstance(exercise, type) else exercise
 
 
-def function_checks(name, reference, cases, names):
-    """Two checks of the Function or function ``name`` of a module: its output against
-    ``reference`` (same arguments), then its first and second derivatives against finite
-    differences. ``cases(rng)`` gives argument tuples (see :func:`as_arguments`); ``names``
-    names the arguments, for the messages."""
-    def each_case(module, device, check):
-        fn = callable_of(module, name)
-        for case in cases(np.random.default_rng(0)):
-            args = as_arguments(case, device)
-            for_case(describe(**dict(zip(names, args))), check, fn, args)
-
-    def output(fn, args):
+def function_check(name, reference, cases, names):
+    """The check of the Function or function ``name`` of a module: on each case, its output
+    against ``reference`` (same arguments), then its first and second derivatives against
+    finite differences. ``cases(rng)`` gives argument tuples (see :func:`as_arguments`);
+    ``names`` names the arguments, for the messages."""
+    def one_case(fn, args):
         out = fn(*args)
         if not isinstance(out, Tensor):
             raise AssertionError(f"{name} returned a {type(out).__name__}, not a Tensor")
         assert_close(out, reference(*args), "output", rtol=1e-12)
-
-    def gradients(fn, args):
         call, slots = of_tensors(fn, args)
         check_gradients(call, [names[i] for i in slots], [args[i] for i in slots])
 
-    return [Check(name, "the output, against minigan's own operation",
-                  lambda module, device: each_case(module, device, output),
-                  devices=("cpu", "cuda")),
-            Check(name, "first and second derivatives, against finite differences",
-                  lambda module, device: each_case(module, device, gradients),
-                  devices=("cpu", "cuda"))]
+    def run(module, device):
+        fn = callable_of(module, name)
+        for case in cases(np.random.default_rng(0)):
+            args = as_arguments(case, device)
+            for_case(describe(**dict(zip(names, args))), one_case, fn, args)
+
+    return Check(name, "the output, then first and second derivatives against finite "
+                 "differences", run, devices=("cpu", "cuda"))
 
 
 def torch_or_skip():
@@ -375,8 +369,10 @@ def exit_code(results):
     return int(any(r.status in (FAILING, UNCHECKED) for r in results))
 
 
-def main_check(copy=None, select=None, out=sys.stdout):
-    """The ``check`` command: grade, print the report, return the exit code."""
+def main_check(copy=None, select=None, out=None):
+    """The ``check`` command: grade, print the report (to ``out``, default standard output),
+    return the exit code: 0 when every exercise written so far passes."""
+    out = sys.stdout if out is None else out
     results = grade(copy, select)
     if not results:
         print(f"no exercise is called {select!r}; `python -m minigan.exercises list` shows "

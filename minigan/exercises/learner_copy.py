@@ -226,7 +226,12 @@ def format_markdown(exercises):
 
 
 def check_command(directory):
-    """The command that runs the exercise tests against the copy in ``directory``."""
+    """The command that grades the copy in ``directory``."""
+    return f"python -m minigan.exercises check --copy {Path(directory).resolve()}"
+
+
+def pytest_command(directory):
+    """The command that runs the exercise tests (pytest, from the repository) on the copy."""
     return f"{ENV_VAR}={Path(directory).resolve()} python -m pytest -m exercise tests/exercises"
 
 
@@ -236,13 +241,17 @@ _README = """\
 Each `raise NotImplementedError("Exercise ...")` in these files marks code for you to write, in
 place of that line; the docstring above it gives the math and a hint.
 
+Take them in order, each after its tutorial:
+
 {table}
 
-Check your answers from the root of the minigan repository (the tests are in tests/exercises):
+Check your answers (all of them, or one: add `5.2`):
 
     {command}
 
-Add `-k Sigmoid` to run one exercise. docs/exercises.md in the repository says more.
+It prints a line per exercise: passed, not written yet, or failing with the first check that
+failed, what was wrong and a hint. From a checkout of the repository the same checks also run
+under pytest: `{pytest}`. docs/exercises.md in the repository says more.
 """
 
 
@@ -264,7 +273,7 @@ def write_learner_copy(out, force=False):
     texts = {path.name: blank_solutions(path.read_text(encoding="utf-8"), path.name)
              for path in modules}
     texts["README.md"] = _README.format(table=format_table(all_exercises()),
-                                        command=check_command(out))
+                                        command=check_command(out), pytest=pytest_command(out))
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for name, text in texts.items():

@@ -4,7 +4,7 @@ import numpy as np
 
 import minigan.functional as F
 
-from ..checking import function_checks
+from ..checking import function_check
 
 
 def each_shape(*shapes):
@@ -20,10 +20,10 @@ def away_from_zero(rng, shape):
 SHAPES = each_shape((5,), (2, 3), ())
 
 CHECKS = [
-    *function_checks("Tanh", F.tanh, SHAPES, ("x",)),
-    *function_checks("Sigmoid", F.sigmoid, SHAPES, ("x",)),
-    *function_checks("Softplus", F.softplus, SHAPES, ("x",)),
-    *function_checks("LeakyReLU", F.leaky_relu,
+    function_check("Tanh", F.tanh, SHAPES, ("x",)),
+    function_check("Sigmoid", F.sigmoid, SHAPES, ("x",)),
+    function_check("Softplus", F.softplus, SHAPES, ("x",)),
+    function_check("LeakyReLU", F.leaky_relu,
                      lambda rng: [(away_from_zero(rng, (6,)), 0.2),
                                   (away_from_zero(rng, (2, 3)), 0.01)],
                      ("x", "negative_slope")),

@@ -3,7 +3,7 @@ prepend dimensions, stretch size-1 ones on either side, or reduce to a scalar.""
 
 import minigan.functional as F
 
-from ..checking import Constant, function_checks
+from ..checking import Constant, function_check
 
 # (shape of the gradient, shape to sum it down to)
 UNBROADCAST_SHAPES = [((2, 3), (2, 3)), ((4, 3), (3,)), ((2, 3, 4), (3, 1)), ((2, 3), (1, 1)),
@@ -17,10 +17,10 @@ def uniform(rng, shape):
 
 
 CHECKS = [
-    *function_checks("unbroadcast", F.sum_to,
+    function_check("unbroadcast", F.sum_to,
                      lambda rng: [(uniform(rng, g), shape) for g, shape in UNBROADCAST_SHAPES],
                      ("grad", "shape")),
-    *function_checks("BroadcastMul", F.mul,
+    function_check("BroadcastMul", F.mul,
                      lambda rng: [(uniform(rng, a), uniform(rng, b)) for a, b in MUL_SHAPES]
                      + [(uniform(rng, (2, 3)), Constant(uniform(rng, (3,))))],
                      ("a", "b")),
