@@ -156,6 +156,10 @@ def for_case(description, check, *args, **kwargs):
         check(*args, **kwargs)
     except AssertionError as err:
         raise AssertionError(f"for {description}: {err}") from None
+    except Exception as err:  # the learner's code raised: the grader reports it with the case
+        if not hasattr(err, "case"):
+            err.case = str(description)
+        raise
 
 
 @dataclass(frozen=True)
@@ -295,11 +299,12 @@ def _run_checks(exercise, checks, module, hint):
             return Result(exercise, NOT_WRITTEN, check.title, f"{err}{waits}")
         except AssertionError as err:
             return Result(exercise, FAILING, check.title, str(err), check.hint or hint)
-        except Exception as err:  # the learner's code crashed: say where
+        except Exception as err:  # the learner's code crashed: say where, and on what
             where = _where_in(err, module)
+            case = f"for {err.case}: " if hasattr(err, "case") else ""
             return Result(exercise, FAILING, check.title,
-                          f"{'your code ' if where else ''}raised {type(err).__name__}: {err}"
-                          f"{where}", check.hint or hint)
+                          f"{case}{'your code ' if where else ''}raised {type(err).__name__}: "
+                          f"{err}{where}", check.hint or hint)
     return result
 
 

@@ -80,8 +80,9 @@ class Conv2d(Function):
 
     Hint: ``x, w, b, stride, padding, dilation = ctx.inputs``; ``F.conv_transpose2d``,
     ``F.conv2d_grad_weight`` and ``.sum`` are differentiable Tensor operations, so the
-    gradients you return can be differentiated again. Return None for an input whose
-    ``ctx.needs_input_grad`` entry is False, and for the three pairs.
+    gradients you return can be differentiated again. A dx one row or column short of x needs
+    the right ``output_padding``. Return None for an input whose ``ctx.needs_input_grad`` entry
+    is False, and for the three pairs.
     """
 
     @staticmethod

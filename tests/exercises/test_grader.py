@@ -127,7 +127,8 @@ def test_an_exercise_that_needs_an_earlier_one_says_so(fresh, solved):
 
 
 def test_a_crash_in_the_learners_code_says_where(solved):
-    plant(solved, "ex09_mode_metrics", "    p_gen = (counts + 1)", "    p_gen = 1 / 0 * (counts + 1)")
+    plant(solved, "ex09_mode_metrics", "    p_gen = (counts + 1)",
+          "    p_gen = 1 / 0 * (counts + 1)")
     result = by_number(grade(solved, "9.2"))["9.2"]
     assert result.status == FAILING
     line = next(i for i, text in enumerate((solved / "ex09_mode_metrics.py").read_text()
