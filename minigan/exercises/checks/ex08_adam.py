@@ -57,11 +57,12 @@ def against_minigan(module, device):
 
 
 def against_pytorch(module, device):
+    points = trajectory(lambda ps: module.Adam(ps, **SETTINGS))  # an unwritten one fails fast
     torch = torch_or_skip()
     p = torch.tensor(START.copy(), dtype=torch.float64, requires_grad=True)
     opt = torch.optim.Adam([p], **SETTINGS)
     scales = torch.tensor(SCALES, dtype=torch.float64)
-    for t, mine in enumerate(trajectory(lambda ps: module.Adam(ps, **SETTINGS)), start=1):
+    for t, mine in enumerate(points, start=1):
         opt.zero_grad()
         ((scales * (p - 1) ** 2).sum() + p[0] * p[1]).backward()
         opt.step()
