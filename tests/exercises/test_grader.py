@@ -2,6 +2,8 @@
 one, and copies with a planted mistake, a crash, a syntax error or a missing module."""
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -189,3 +191,18 @@ def test_hints_come_from_the_docstrings_as_plain_text():
     hint = exercise_hint(PACKAGE_DIR / "ex09_mode_metrics.py", "mode_metrics")
     assert hint.startswith("`mixture.means`, `mixture.stds` and `mixture.weights` are the")
     assert hint.endswith("from `mode_counts` and `reverse_kl`.")
+
+
+def test_the_grader_needs_neither_pytest_nor_hypothesis_nor_pytorch():
+    """A learner with only minigan[plots] installed: the grader runs, and the comparison with
+    PyTorch is reported as skipped."""
+    blocked = "; ".join(f"sys.modules[{name!r}] = None" for name in ("pytest", "hypothesis",
+                                                                     "torch"))
+    code = f"import sys; {blocked}; from minigan.exercises.__main__ import main; " \
+           "sys.exit(main(['check']))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300, cwd=Path(__file__).resolve().parents[2])
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"{len(all_exercises())} passed" in done.stdout
+    assert "skipped: 30 steps on the same bowl equal PyTorch's torch.optim.Adam (PyTorch is " \
+           "not installed)" in " ".join(done.stdout.split())

@@ -287,6 +287,7 @@ def test_every_exercise_fails_on_a_fresh_copy(tmp_path):
     assert others and set(others.values()) == {"failure"}, others
 
 
+@pytest.mark.slow  # the grader's test on a solved copy (test_grader.py) runs the same checks
 def test_every_exercise_passes_when_the_copy_holds_the_solutions(tmp_path):
     solved = tmp_path / "solved"
     solved.mkdir()
