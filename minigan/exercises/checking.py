@@ -54,9 +54,6 @@ class Check:
     hint: str = ""
     devices: tuple = ("cpu",)
 
-    def __str__(self):
-        return f"{self.exercise}: {self.title}"
-
 
 # -- where the modules and their checks come from ----------------------------------------------
 
@@ -277,7 +274,8 @@ def _not_written(err):
 
 
 def _where_in(err, module):
-    """", at ex05_convolution.py line 42" for the deepest frame of ``err`` in ``module``."""
+    """' (at ex05_convolution.py line 42)': the deepest frame of ``err`` in ``module``'s file,
+    or '' if the error did not pass through it."""
     path = getattr(module, "__file__", None)
     frames = [f for f in traceback.extract_tb(err.__traceback__) if f.filename == path]
     return f" (at {Path(path).name} line {frames[-1].lineno})" if frames else ""

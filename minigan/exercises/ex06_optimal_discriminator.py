@@ -58,7 +58,7 @@ def train_discriminator(D, p_data, p_g, steps, batch_size=256, lr=3e-3, generato
     Minimising that loss climbs V, so D should approach D*. For the last 30% of the steps use
     a learning rate ten times smaller: small steps let it settle on the optimum.
 
-    Hint: ``F.binary_cross_entropy_with_logits(logits, minigan.ones(batch_size))`` is the BCE;
+    Hint: ``F.binary_cross_entropy_with_logits(logits, ones(batch_size))`` is the BCE;
     ``opt = optim.Adam(D.parameters(), lr=lr)``, then per step ``opt.zero_grad()``,
     ``loss.backward()``, ``opt.step()``; ``opt.param_groups[0]["lr"]`` changes the rate.
     """
