@@ -24,7 +24,20 @@ from .tensor import Tensor
 
 
 class GradcheckError(AssertionError):
-    """An analytic gradient disagreed with its finite-difference estimate."""
+    """An analytic gradient disagreed with its finite-difference estimate.
+
+    Besides the message, it carries the facts for a caller to put in its own words: ``input``
+    (the position of the input among fn's arguments), ``where`` (the element of that input and
+    of the output, or the random direction), ``analytic`` and ``numerical`` (the two values).
+    ``index`` is the input element, a tuple, and ``output`` the position of the output among
+    fn's outputs; both None for a random direction.
+    """
+
+    def __init__(self, message, input=None, where=None, index=None, output=None, analytic=None,
+                 numerical=None):
+        super().__init__(message)
+        self.input, self.where, self.index, self.output = input, where, index, output
+        self.analytic, self.numerical = analytic, numerical
 
 
 def _as_outputs(value):
@@ -84,11 +97,12 @@ def _central_difference(fn, inputs, x, where, step):
     return plus - minus
 
 
-def _fail(i, where, analytic, numeric, atol, rtol):
+def _fail(i, where, analytic, numeric, atol, rtol, index=None, output=None):
     raise GradcheckError(
         f"gradcheck failed for input {i} at {where}: analytic {analytic:.10g}, numerical "
         f"{numeric:.10g} (difference {abs(analytic - numeric):.3g} > atol {atol:g} + rtol {rtol:g}"
-        f" * |numerical|). The backward of the operation does not match its forward.")
+        f" * |numerical|). The backward of the operation does not match its forward.",
+        input=i, where=where, index=index, output=output, analytic=analytic, numerical=numeric)
 
 
 def _index(idx):
@@ -126,7 +140,7 @@ def _full_check(fn, inputs, checked, eps, atol, rtol):
                 o = int(np.searchsorted(starts, k, side="right")) - 1  # which output k is in
                 _fail(i, f"element {_index(idx)}, output {o} at element "
                       f"{_index(np.unravel_index(k - starts[o], out_shapes[o]))}",
-                      float(analytic[i][k, j]), float(column[k]), atol, rtol)
+                      float(analytic[i][k, j]), float(column[k]), atol, rtol, _index(idx), o)
 
 
 def _random_check(fn, inputs, checked, eps, atol, rtol, n_directions, seed):
@@ -202,5 +216,6 @@ def gradgradcheck(fn, *inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3
         raise GradcheckError(
             f"gradgradcheck: the second derivatives of fn are wrong (differentiating its "
             f"backward disagrees with finite differences). Below, output k is the gradient for "
-            f"the k-th checked input, and inputs {n} and up are the grad_outputs v. {exc}"
-        ) from None
+            f"the k-th checked input, and inputs {n} and up are the grad_outputs v. {exc}",
+            input=exc.input, where=exc.where, index=exc.index, output=exc.output,
+            analytic=exc.analytic, numerical=exc.numerical) from None

@@ -154,6 +154,24 @@ def test_a_mistake_in_the_second_input_names_it(mode, where):
         gradcheck(WrongSecondFactor.apply, a, b, mode=mode)
 
 
+def test_the_error_carries_the_input_the_element_and_both_values():
+    """Callers (the exercise grader) put a failure in their own words from these attributes."""
+    a, b = random_leaf((3,)), random_leaf((3,), seed=1)
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(lambda a, b: (a * 2, WrongSecondFactor.apply(a, b)), a, b)
+    err = info.value
+    assert (err.input, err.index, err.output) == (1, (0,), 1)
+    assert err.where == "element (0,), output 1 at element (0,)"
+    assert (err.analytic, err.numerical) == pytest.approx((2 * a.data[0], a.data[0]), rel=1e-6)
+    with pytest.raises(GradcheckError) as info:
+        gradgradcheck(FrozenCube.apply, a)
+    assert (info.value.input, info.value.index, info.value.output) == (0, (0,), 0)
+    assert info.value.analytic == 0.0
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(WrongCube.apply, a, mode="random")
+    assert (info.value.input, info.value.index, info.value.output) == (0, None, None)
+
+
 def test_random_mode_catches_the_planted_mistake():
     x = random_leaf((4, 5))
     with pytest.raises(GradcheckError, match=r"input 0 at random direction 0 \(u \. J v\)"):

@@ -1,17 +1,20 @@
-"""Exercises: operations whose backward the learner writes, shipped with their solutions.
+"""Exercises: the course's ideas, written by the learner, shipped with their solutions.
 
-    python -m minigan.exercises list                        # what each exercise asks
+    python -m minigan.exercises list                        # the course, module by module
     python -m minigan.exercises learner-copy --out learner  # a copy with the solutions blanked
-    MINIGAN_EXERCISES=learner python -m pytest -m exercise tests/exercises   # check a copy
+    python -m minigan.exercises check --copy learner        # the grader: where you stand
 
-The modules ``ex01_pointwise`` (tanh, sigmoid, softplus, leaky relu), ``ex02_broadcasting``
-(unbroadcast, a broadcasting multiply), ``ex03_reduction`` (mean over a dimension) and
-``ex04_gan_loss`` (binary cross-entropy with logits) are the exercises, solved, with
-``ex13_inplace`` (the order of a GAN step's two updates, which in-place checks guard);
-:mod:`~minigan.exercises.learner_copy` finds their solution blocks and writes the learner's copy.
-docs/exercises.md walks through them.
+The modules ``exNN_topic.py`` are the exercises, solved, one per tutorial in the tutorials'
+order: backwards of pointwise ops, broadcasting, a mean and BCE (1-4), the convolution (5), the
+optimal discriminator (6), the GAN step (7), Adam (8), the mode metrics (9), the gradient
+penalty (10), batch norm (11) and the order of a GAN step's two updates, which in-place
+checks guard (13). :mod:`~minigan.exercises.learner_copy` finds their solution
+blocks and writes the learner's copy; :mod:`~minigan.exercises.checking` is the grader, which
+runs the checks in ``checks/exNN_topic.py`` on the solutions or on a copy. docs/exercises.md is
+the course page.
 """
 
+from .checking import Check, grade
 from .learner_copy import (
     Exercise,
     ExerciseFormatError,
@@ -21,5 +24,5 @@ from .learner_copy import (
     write_learner_copy,
 )
 
-__all__ = ["Exercise", "ExerciseFormatError", "all_exercises", "blank_solutions",
-           "find_exercises", "write_learner_copy"]
+__all__ = ["Check", "Exercise", "ExerciseFormatError", "all_exercises", "blank_solutions",
+           "find_exercises", "grade", "write_learner_copy"]

@@ -1,5 +1,7 @@
 """Exercise 1: the backward of four activation functions.
 
+Tutorial: tutorials/02_gradient_checking.py
+
 Each class below is a complete :class:`minigan.Function` except for the body of its
 ``backward``. For an elementwise y = f(x), the chain rule gives the gradient of the loss L:
 

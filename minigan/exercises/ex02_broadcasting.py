@@ -1,5 +1,7 @@
 """Exercise 2: gradients through broadcasting.
 
+Tutorial: tutorials/02_gradient_checking.py
+
 NumPy's broadcasting lets ``a * b`` combine a batch ``a`` of shape (N, C) with a per-channel
 ``b`` of shape (C,): ``b`` is used N times, once per row. The gradient of a value used several
 times is the *sum* of the gradients of its uses (the multivariate chain rule), so the backward of

@@ -1,5 +1,7 @@
 """Exercise 3: the gradient of a reduction.
 
+Tutorial: tutorials/02_gradient_checking.py
+
 A reduction maps many inputs to one output: the mean of a row of n numbers. Going backward, one
 output gradient has to be handed back to each of the n inputs, in the proportion each one
 contributed, and the reduced dimension has to be put back so that the gradient has the input's

@@ -1,5 +1,7 @@
 """Exercise 4: the gradient that trains a GAN's discriminator.
 
+Tutorial: tutorials/02_gradient_checking.py (tutorial 04 puts this loss to work)
+
 The discriminator D outputs a logit x per image (a real number; sigmoid(x) is the probability
 that the image is real) and is trained with binary cross-entropy against a label t: 1 for real
 images, 0 for generated ones. Computing the loss from the logit, rather than from sigmoid(x),

@@ -15,7 +15,10 @@ so does minigan: every tensor counts its in-place writes (``t._version``), each 
 notes the versions it was computed with, and backward raises
 :class:`minigan.InplaceModificationError` naming the tensor that changed. The fix is either
 order that keeps each backward next to its forward: compute G's loss again after D's step (the
-usual GAN step), or call both backwards before either step.
+usual GAN step), or call both backwards before either step. Tutorial 06 shows the bug caught;
+tutorial 13 is where a run that goes wrong is diagnosed.
+
+Tutorial: tutorials/13_diagnosing_training.py
 """
 
 from minigan.gan.losses import discriminator_loss, generator_loss

@@ -188,18 +188,50 @@ def blank_solutions(source, filename):
     return blanked
 
 
+def module_info(path):
+    """(title, tutorial) of an exercise module, from its docstring: the first line without its
+    "Exercise N: " and the path on its "Tutorial: " line ("" where there is none)."""
+    doc = ast.get_docstring(ast.parse(Path(path).read_text(encoding="utf-8"))) or ""
+    title = doc.split("\n", 1)[0].split(": ", 1)[-1].rstrip(".")
+    tutorial = next((line.split(":", 1)[1].split()[0] for line in doc.splitlines()
+                     if line.startswith("Tutorial:") and line.split(":", 1)[1].split()), "")
+    return title, tutorial
+
+
 def format_table(exercises):
-    """One line per exercise: number, name, what to write, and the first line of its docstring."""
+    """The course as text: for each module its title and tutorial, then one line per exercise
+    (number, name, what to write) and the first line of its docstring."""
     width = max(len(e.name) for e in exercises)
-    rows = []
+    rows, module = [], None
     for e in exercises:
+        if e.module != module:
+            module = e.module
+            title, tutorial = module_info(PACKAGE_DIR / f"{module}.py")
+            rows.append(f"{module}.py: {title}" + (f" (after {tutorial})" if tutorial else ""))
         rows.append(f"{e.number:>4}  {e.name:<{width}}  {e.module}.py: write {', '.join(e.parts)}")
         rows.append(" " * (width + 8) + e.summary)
     return "\n".join(rows)
 
 
+def format_markdown(exercises):
+    """The course as the Markdown table of docs/exercises.md: one row per exercise."""
+    rows = ["| # | what you write | after tutorial | what it is |", "| --- | --- | --- | --- |"]
+    for e in exercises:
+        tutorial = module_info(PACKAGE_DIR / f"{e.module}.py")[1]
+        link = f"[{Path(tutorial).stem}](../{tutorial})" if tutorial else ""
+        parts = ", ".join(f"`{part}`" for part in e.parts)
+        summary = e.summary.replace("``", "`").replace("|", "\\|")
+        rows.append(f"| {e.number} | {parts} (`{e.module}.py`) | {link} | {summary} |")
+    return "\n".join(rows)
+
+
 def check_command(directory):
-    """The command that runs the exercise tests against the copy in ``directory``."""
+    """The command that grades the copy in ``directory``."""
+    return f"python -m minigan.exercises check --copy {Path(directory).resolve()}"
+
+
+def pytest_command(directory):
+    """The command that runs the exercise tests (pytest, from the repository) on the copy."""
     return f"{ENV_VAR}={Path(directory).resolve()} python -m pytest -m exercise tests/exercises"
 
 
@@ -209,13 +241,17 @@ _README = """\
 Each `raise NotImplementedError("Exercise ...")` in these files marks code for you to write, in
 place of that line; the docstring above it gives the math and a hint.
 
+Take them in order, each after its tutorial:
+
 {table}
 
-Check your answers from the root of the minigan repository (the tests are in tests/exercises):
+Check your answers (all of them, or one: add `5.2`):
 
     {command}
 
-Add `-k Sigmoid` to run one exercise. docs/exercises.md in the repository says more.
+It prints a line per exercise: passed, not written yet, or failing with the first check that
+failed, what was wrong and a hint. From a checkout of the repository the same checks also run
+under pytest: `{pytest}`. docs/exercises.md in the repository says more.
 """
 
 
@@ -237,7 +273,7 @@ def write_learner_copy(out, force=False):
     texts = {path.name: blank_solutions(path.read_text(encoding="utf-8"), path.name)
              for path in modules}
     texts["README.md"] = _README.format(table=format_table(all_exercises()),
-                                        command=check_command(out))
+                                        command=check_command(out), pytest=pytest_command(out))
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for name, text in texts.items():

@@ -5,13 +5,12 @@ a learner's copy, the directory named by the environment variable MINIGAN_EXERCI
     MINIGAN_EXERCISES=learner python -m pytest -m exercise tests/exercises
 """
 
-import importlib
-import importlib.util
 import os
 from pathlib import Path
 
 import pytest
 
+from minigan.exercises.checking import load_module
 from minigan.exercises.learner_copy import ENV_VAR
 
 
@@ -31,22 +30,15 @@ def load_exercise():
     """A function from a module name ("ex01_pointwise") to that exercise module, imported from
     the package or, under MINIGAN_EXERCISES=DIR, from the file DIR/ex01_pointwise.py."""
     directory = _learner_dir()
-    if directory is None:
-        return lambda name: importlib.import_module(f"minigan.exercises.{name}")
     loaded = {}
 
     def load(name):
         if name not in loaded:
-            path = directory / f"{name}.py"
-            if not path.is_file():
-                pytest.fail(f"{ENV_VAR}={directory}: there is no {path.name} there; write a copy "
-                            "with: python -m minigan.exercises learner-copy --out DIR",
-                            pytrace=False)
-            # A name of its own, so that the copy never shadows the package's module.
-            spec = importlib.util.spec_from_file_location(f"learner_copy_{name}", path)
-            module = importlib.util.module_from_spec(spec)
-            spec.loader.exec_module(module)
-            loaded[name] = module
+            try:
+                loaded[name] = load_module(name, directory)
+            except FileNotFoundError as err:
+                pytest.fail(f"{ENV_VAR}={directory}: {err}; write a copy with: python -m "
+                            "minigan.exercises learner-copy --out DIR", pytrace=False)
         return loaded[name]
 
     return load

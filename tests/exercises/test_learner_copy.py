@@ -25,6 +25,7 @@ from minigan.exercises.learner_copy import (
     ENV_VAR,
     check_command,
     exercise_modules,
+    module_info,
     solution_blocks,
 )
 
@@ -177,12 +178,32 @@ def test_a_module_must_be_named_for_its_number():
 
 # -- the command line --------------------------------------------------------------------------
 
-def test_list_shows_every_exercise(capsys):
+def test_list_shows_every_exercise_under_its_module_and_tutorial(capsys):
     assert main(["list"]) == 0
     shown = capsys.readouterr().out
     for e in all_exercises():
         assert f"{e.number}  {e.name}" in shown
         assert f"{e.module}.py: write {', '.join(e.parts)}" in shown
+    for path in MODULES:
+        title, tutorial = module_info(path)
+        assert f"{path.name}: {title} (after {tutorial})" in shown
+        assert (ROOT / tutorial).is_file(), f"{path.name} names a tutorial that is not there"
+
+
+def test_every_exercise_module_names_its_tutorial_and_they_come_in_tutorial_order():
+    tutorials = [module_info(path)[1] for path in MODULES]
+    assert all(tutorials), "each exercise module has a 'Tutorial: tutorials/NN_name.py' line"
+    assert tutorials == sorted(tutorials)
+
+
+def test_the_course_page_shows_every_exercise_as_list_prints_it(capsys):
+    """docs/exercises.md holds the table `list --markdown` prints (rows for exercises still to
+    come may stand there too)."""
+    assert main(["list", "--markdown"]) == 0
+    page = (ROOT / "docs" / "exercises.md").read_text(encoding="utf-8")
+    for row in capsys.readouterr().out.splitlines():
+        assert row in page, f"docs/exercises.md lacks the row (python -m minigan.exercises " \
+                            f"list --markdown prints it):\n{row}"
 
 
 def test_learner_copy_writes_the_blanked_modules_and_a_readme(tmp_path, capsys):
@@ -231,41 +252,48 @@ def run(*args, env=None):
 
 
 def exercise_test_results(directory, report):
-    """Run the exercise tests against ``directory`` and return {test id: (outcome, message)}
-    for the CPU tests, from pytest's JUnit XML report."""
+    """Run the exercise tests against ``directory``: {(module, exercise, check id): (outcome,
+    message)} for the CPU checks, and {test name: outcome} for the other exercise tests (the
+    property tests of exercise 5), from pytest's JUnit XML report."""
     env = {**os.environ, ENV_VAR: str(directory)}
     done = run("-m", "pytest", "-m", "exercise", "tests/exercises", "-q", "-p", "no:cacheprovider",
                f"--junitxml={report}", env=env)
     assert report.exists(), done.stdout + done.stderr
-    results = {}
+    checks, others = {}, {}
     for case in ElementTree.parse(report).getroot().iter("testcase"):
-        test_id = case.get("name").partition("[")[2].rstrip("]")
-        if "cpu" not in test_id.split("-"):
-            continue
-        check_id = "-".join(part for part in test_id.split("-") if part != "cpu")
         problems = [p for p in map(case.find, ("failure", "error", "skipped")) if p is not None]
-        results[check_id] = ((problems[0].tag, problems[0].get("message")) if problems
-                             else ("passed", ""))
-    return results
+        outcome = (problems[0].tag, problems[0].get("message")) if problems else ("passed", "")
+        name, _, test_id = case.get("name").partition("[")
+        if name != "test_exercise":
+            others[name] = outcome[0]
+        elif test_id.startswith("cpu-"):
+            module, _, rest = test_id[len("cpu-"):].partition(".")
+            exercise, _, words = rest.rstrip("]").partition("-")
+            checks[(module, exercise, words)] = outcome
+    return checks, others
 
 
 def test_every_exercise_fails_on_a_fresh_copy(tmp_path):
     copy = tmp_path / "learner"
     done = run("-m", "minigan.exercises", "learner-copy", "--out", str(copy))  # as documented
     assert done.returncode == 0, done.stderr
-    results = exercise_test_results(copy, tmp_path / "report.xml")
+    checks, others = exercise_test_results(copy, tmp_path / "report.xml")
     exercises = all_exercises()
-    assert set(results) == {f"{e.module}.{e.name}" for e in exercises}
-    for e in exercises:
-        outcome, message = results[f"{e.module}.{e.name}"]
-        assert outcome == "failure", f"{e.name}: {outcome}"
-        assert f"NotImplementedError: Exercise {e.number}: write" in message
+    assert {(m, e) for m, e, _ in checks} == {(e.module, e.name) for e in exercises}
+    numbers = {(e.module, e.name): e.number for e in exercises}
+    for (module, exercise, words), (outcome, message) in checks.items():
+        assert outcome == "failure", f"{module}.{exercise} {words}: {outcome}"
+        assert f"NotImplementedError: Exercise {numbers[module, exercise]}: write" in message
+    assert others and set(others.values()) == {"failure"}, others
 
 
+@pytest.mark.slow  # the grader's test on a solved copy (test_grader.py) runs the same checks
 def test_every_exercise_passes_when_the_copy_holds_the_solutions(tmp_path):
     solved = tmp_path / "solved"
     solved.mkdir()
     for path in MODULES:
         shutil.copy(path, solved)
-    results = exercise_test_results(solved, tmp_path / "report.xml")
-    assert results == {f"{e.module}.{e.name}": ("passed", "") for e in all_exercises()}
+    checks, others = exercise_test_results(solved, tmp_path / "report.xml")
+    assert {(m, e) for m, e, _ in checks} == {(e.module, e.name) for e in all_exercises()}
+    assert {outcome for outcome, _ in checks.values()} <= {"passed", "skipped"}
+    assert set(others.values()) == {"passed"}
