@@ -80,8 +80,10 @@ def xp(device):
 def torch():
     """PyTorch, the test oracle; tests that take it skip where it is not installed."""
     torch = pytest.importorskip("torch")
+    dtype = torch.get_default_dtype()
     torch.set_default_dtype(torch.float64)
-    return torch
+    yield torch
+    torch.set_default_dtype(dtype)  # a later test (a benchmark's float32 twin) expects the default
 
 
 @pytest.fixture

@@ -164,6 +164,6 @@ fig = viz.draw_loss_curves(history, title="DCGAN on digits: the two losses and D
 save(fig, args.out, "loss_curves.png")
 
 # %% [markdown]
-# **Try it**: train longer with `python -m minigan.dcgan --ngf 32 --ndf 32 --epochs 60`; make
+# **Try it**: train longer with `python -m minigan.dcgan --ngf 32 --ndf 32 --epochs 5`; make
 # D weaker (`--ndf 16`) and watch $D(G(z))$; or set the generator loss to the saturating one
 # (tutorial 04) and see how slowly G starts.

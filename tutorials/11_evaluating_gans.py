@@ -25,7 +25,7 @@
 #    (2015) warned against it.
 #
 # Run it as a script (`python tutorials/11_evaluating_gans.py --out runs/11`; it reuses the
-# model of `python -m minigan.dcgan --ngf 32 --ndf 32 --epochs 60 --out runs/dcgan`, training it
+# model of `python -m minigan.dcgan --ngf 32 --ndf 32 --epochs 5 --out runs/dcgan`, training it
 # first when it is not there; `--quick` for a smoke run) or open it as a notebook.
 
 # %%
@@ -45,7 +45,7 @@ if args.quick:
              "--out", str(args.out / "runs" / "dcgan")]
     N, CLASSIFIER_EPOCHS, CLASSIFIER_DIGITS, PARZEN_DIGITS = 200, 1, 200, 200
 else:
-    FLAGS = ["--ngf", "32", "--ndf", "32", "--epochs", "60", "--out", "runs/dcgan"]
+    FLAGS = ["--ngf", "32", "--ndf", "32", "--epochs", "5", "--out", "runs/dcgan"]
     N, CLASSIFIER_EPOCHS, CLASSIFIER_DIGITS, PARZEN_DIGITS = 2000, 30, None, 2000
 results = {}
 
