@@ -357,11 +357,12 @@ def test_the_progress_bar_shows_the_doctors_status(capsys):
 
 def test_the_mixture_command_prints_the_report_and_writes_the_files(tmp_path, capsys):
     pytest.importorskip("matplotlib")
-    from minigan import mixture
+    from minigan.cli import train_mixture as mixture
+    from minigan.cli.common import write_doctor
 
     args = mixture.parse_args(["--doctor", "--out", str(tmp_path / "run")])
     assert args.doctor and not mixture.parse_args(["--out", str(tmp_path)]).doctor
-    mixture.write_doctor(collapsed_doctor(), args)
+    write_doctor(collapsed_doctor(), args.out, "a title")
     printed = capsys.readouterr().out
     assert "1. mode collapse, steps 100-600" in printed
     assert sorted(p.name for p in args.out.iterdir()) == ["doctor.json", "doctor.png",
@@ -371,7 +372,7 @@ def test_the_mixture_command_prints_the_report_and_writes_the_files(tmp_path, ca
 @pytest.mark.slow
 def test_a_mixture_run_with_the_doctor_writes_its_files(tmp_path, capsys):
     pytest.importorskip("matplotlib")
-    from minigan import mixture
+    from minigan.cli import train_mixture as mixture
 
     out = tmp_path / "run"
     mixture.main(["--steps", "20", "--eval_every", "5", "--doctor", "--no_progress",
@@ -385,7 +386,7 @@ def test_a_mixture_run_with_the_doctor_writes_its_files(tmp_path, capsys):
 
 def test_the_dcgan_command_writes_the_doctors_files(tmp_path, capsys):
     pytest.importorskip("matplotlib")
-    from minigan import dcgan
+    from minigan.cli import train_dcgan as dcgan
 
     out = tmp_path / "run"
     tiny = ["--quick", "--image_size", "16", "--ngf", "8", "--ndf", "8", "--batch_size", "128",

@@ -31,7 +31,9 @@ example, layer for layer (3,576,707 parameters in G, 2,765,569 in D). The layers
 each sample to both players as a one-hot code concatenated to their input along channels: G
 sees (N, nz + K, 1, 1), z followed by the one-hot vector; D sees (N, nc + K, S, S), the image
 followed by K constant maps, map y all ones and the others zeros. G(z, y) then draws a digit of
-the class asked for, and D judges whether x is a real image *of class y*.
+the class asked for, and D judges whether x is a real image *of class y*. :class:`WithLabels`
+binds the classes of a batch to a player, so that the unconditional training step plays this
+game too.
 """
 
 import math
@@ -173,3 +175,17 @@ class DCGANDiscriminator(_DCGANPlayer):
 
     def extra_repr(self):
         return f"ndf={self.ndf}, nc={self.nc}, image_size={self.image_size}" + self._extra()
+
+
+class WithLabels(nn.Module):
+    """``model`` with its labels bound: ``WithLabels(D, y)(x) = D(x, y)``. It lets the one
+    :func:`~minigan.gan.train_step` play the conditional game too: within a step, real and
+    fake batches carry the same classes y. ``labels`` may be set again between calls (the
+    :class:`~minigan.gan.Trainer` sets it to the classes of each real batch it draws)."""
+
+    def __init__(self, model, labels=None):
+        super().__init__()
+        self.model, self.labels = model, labels
+
+    def forward(self, x):
+        return self.model(x, self.labels)
