@@ -49,7 +49,8 @@ def test_a_quick_run_writes_grids_curves_metrics_and_a_checkpoint(tmp_path, caps
     assert state["epoch"] == 2
     summary = json.loads((tmp_path / "metrics.json").read_text())
     steps = summary["steps_per_epoch"]
-    assert summary["training_digits"] == dcgan_training.QUICK_DIGITS and steps == dcgan_training.QUICK_DIGITS // 128
+    quick = dcgan_training.QUICK_DIGITS
+    assert summary["training_digits"] == quick and steps == quick // 128
     assert [e["epoch"] for e in summary["epochs"]] == [1, 2]
     with open(tmp_path / "metrics.csv") as f:
         rows = list(csv.DictReader(f))

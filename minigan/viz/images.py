@@ -119,7 +119,7 @@ def draw_loss_curves(history, axes=None, window=None, title=None, epoch_steps=No
     """A training history in two panels: the losses of D and G, then the mean D(x) and D(G(z)).
 
     ``history`` is a dict with ``"step"`` and lists ``"d_loss"``, ``"g_loss"``, ``"d_real"``,
-    ``"d_fake"`` (as :class:`minigan.gan.Trainer` and ``python -m minigan.dcgan`` record them);
+    ``"d_fake"`` (as :class:`minigan.gan.Trainer` and ``python -m minigan dcgan`` record them);
     raw values are drawn faintly, their :func:`running_mean` over ``window`` steps (default:
     1/50 of the run) boldly. ``epoch_steps``: steps per epoch, to mark epoch boundaries.
     ``axes``: two axes to draw into (a new figure when None). Returns the figure.
