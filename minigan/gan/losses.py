@@ -82,7 +82,8 @@ GENERATOR_LOSSES = {
     "saturating": saturating_generator_loss,
     "non_saturating": non_saturating_generator_loss,
 }
-"""The generator losses by name, for :func:`generator_loss` and the training loop."""
+"""The generator losses by name, for :func:`generator_loss` and the plain GAN's ``loss`` option
+(:class:`~minigan.gan.methods.GAN`)."""
 
 
 def check_generator_loss(kind):

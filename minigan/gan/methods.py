@@ -97,7 +97,8 @@ class Method:
 
 class GAN(Method):
     """Goodfellow et al. (2014), with the generator loss ``loss``: ``"non_saturating"`` (the
-    name ``gan``) or ``"saturating"`` (the name ``gan_saturating``)."""
+    name ``gan``) or ``"saturating"`` (the name ``gan_saturating``). ``loss`` is an option of
+    this one method; ``method=`` of the step and the Trainer chooses the method itself."""
 
     def __init__(self, loss="non_saturating"):
         self.loss = check_generator_loss(loss)
