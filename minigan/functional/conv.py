@@ -30,8 +30,6 @@ unbatched (C, H, W) ones; the arithmetic is in :mod:`minigan.kernels.conv`.
 
 from typing import NamedTuple
 
-import numpy as np
-
 from .. import backend
 from .._checks import pair
 from ..autograd.function import Function
