@@ -159,6 +159,14 @@ def check_float_dtype(value, name, caller=None):
     return dtype
 
 
+def check_floating(value, name, caller=None):
+    """``value`` (a Tensor or an array) if its dtype is floating point: what has a gradient."""
+    if value.dtype.kind != "f":
+        raise TypeError(f"{_prefix(caller, name)} must be floating point (e.g. float32), got "
+                        f"{value.dtype}")
+    return value
+
+
 # -- names ---------------------------------------------------------------------------------------
 
 

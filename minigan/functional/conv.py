@@ -31,7 +31,7 @@ unbatched (C, H, W) ones; the arithmetic is in :mod:`minigan.kernels.conv`.
 from typing import NamedTuple
 
 from .. import backend
-from .._checks import pair
+from .._checks import check_floating, pair
 from ..autograd.function import Function
 from ..kernels import conv as kernels
 from ..kernels.im2col import conv_output_size, im2col, transposed_output_size
@@ -158,8 +158,7 @@ def _check_operands(op, input, weight, bias, groups, out_axis):
                          f"{input.shape}")
     if weight.ndim != 4:
         raise ValueError(f"{op}: weight must be 4-D, got shape {weight.shape}")
-    if input.dtype.kind != "f":
-        raise TypeError(f"{op}: input must be a floating-point tensor, got {input.dtype}")
+    check_floating(input, "input", op)
     if 0 in input.shape[-3:] or 0 in weight.shape:
         raise ValueError(f"{op}: input {input.shape} and weight {weight.shape} must have no "
                          "zero-size dimension (only the batch may be empty)")
