@@ -171,10 +171,9 @@ def check_floating(value, name, caller=None):
 
 
 def check_choice(value, name, choices, caller=None):
-    """``value``, one of the names in ``choices`` (such as 'mean', 'sum', 'none')."""
+    """``value``, one of the names in ``choices`` (such as 'mean', 'sum', 'none'):
+    ``cross_entropy: unknown reduction 'avg'; expected one of 'mean', 'sum', 'none'``."""
     if not (isinstance(value, str) and value in choices):
-        listed = [repr(c) for c in choices]
-        options = listed[0] if len(listed) == 1 else f"{', '.join(listed[:-1])} or {listed[-1]}"
-        raise ValueError(f"{_prefix(caller, name)} must be {'' if len(listed) < 3 else 'one of '}"
-                         f"{options}, got {value!r}")
+        raise ValueError(f"{caller + ': ' if caller else ''}unknown {name} {value!r}; expected "
+                         f"one of {', '.join(map(repr, choices))}")
     return value
