@@ -44,7 +44,7 @@ import zlib
 import numpy as np
 
 from .. import backend, random
-from .._checks import check_float_dtype, check_int, check_positive_int, check_real
+from .._checks import check_choice, check_float_dtype, check_int, check_positive_int, check_real
 from ..tensor import Tensor
 
 NUM_CLASSES = 10
@@ -176,8 +176,7 @@ def _find(root, names):
 def load_mnist(root, split="train"):
     """The MNIST digits of ``split`` ("train": 60,000; "test": 10,000) from the folder
     ``root`` holding the standard files (``train-images-idx3-ubyte``..., raw or gzipped)."""
-    if split not in _MNIST_FILES:
-        raise ValueError(f"load_mnist: split must be 'train' or 'test', got {split!r}")
+    check_choice(split, "split", _MNIST_FILES, "load_mnist")
     if not os.path.isdir(root):
         raise FileNotFoundError(f"load_mnist: {os.fspath(root)} is not a folder; give the "
                                 "folder that holds the MNIST files")
@@ -205,8 +204,7 @@ def offline_digits(split="train"):
     """The MNIST digits that ship inside minigan, read and checked (sha256) without any
     download: ``split`` "train" gives MNIST's 60,000 training digits, "test" its 10,000 test
     digits, each in MNIST's order (see the module docstring)."""
-    if split not in _MNIST_FILES:
-        raise ValueError(f"offline_digits: split must be 'train' or 'test', got {split!r}")
+    check_choice(split, "split", _MNIST_FILES, "offline_digits")
     prefix = "train" if split == "train" else "t10k"
     return read_mnist(_packaged_file(f"{prefix}-images-idx3-ubyte.gz"),
                       _packaged_file(f"{prefix}-labels-idx1-ubyte.gz"))
