@@ -38,7 +38,7 @@ beat real digits); tutorial 11 shows such a case.
 import numpy as np
 
 from .. import nn
-from .._checks import check_power_of_two
+from .._checks import check_positive, check_power_of_two
 from ..autograd import no_grad
 from ..backend import as_numpy
 from ..functional import cross_entropy
@@ -249,8 +249,7 @@ def parzen_log_likelihood(centres, points, sigma, batch_size=256):
             not len(centres):
         raise ValueError(f"parzen_log_likelihood: expected centres (n, d) and points (M, d), got "
                          f"{centres.shape} and {points.shape}")
-    if not sigma > 0:
-        raise ValueError(f"parzen_log_likelihood: sigma must be > 0, got {sigma!r}")
+    check_positive(sigma, "sigma", "parzen_log_likelihood")
     n, d = centres.shape
     centre_norms = (centres * centres).sum(axis=1)
     constant = -np.log(n) - 0.5 * d * np.log(2 * np.pi * sigma ** 2)
