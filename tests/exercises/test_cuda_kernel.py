@@ -67,13 +67,15 @@ GRID_STRIDE_LOOP = """\
      "cols[n, oy, ox, ki, kj, c] = cols[0, 0, 0, 2, 1, 0] (entry e = 21) was never written"),
     (GRID_STRIDE_LOOP, "    long long e = (long long)blockIdx.x * blockDim.x + threadIdx.x;\n"
      "    {", BACKEND_LAUNCH, "your kernel wrote past the end of cols (entry 1080 of 1080)"),
+    ("cols[e] = T(0);", "cols[e - 1] = T(0);", BACKEND_LAUNCH,
+     "your kernel wrote before the start of cols (entry -1): is an index negative?"),
     ("if (0 <= y && y < h && 0 <= z && z < w) {", "if (0 <= y && y < h && z < w) {",
      BACKEND_LAUNCH, "was read from memory outside x; expected 0: it lies in the padding"),
     ("int z = j * sw + q * dw - pw;", "int z = j * sw + q * dh - pw;", BACKEND_LAUNCH,
      "x of shape (N, C, H, W) = (1, 2, 7, 6), a 3x2 kernel, stride (2, 1), padding (1, 0), "
      "dilation (1, 2), float64: launched with grid (1,) and block (256,)"),
-], ids=["padding ignored", "no grid-stride loop", "no bound", "left border unchecked",
-        "dilation mixed up"])
+], ids=["padding ignored", "no grid-stride loop", "no bound", "before the start",
+        "left border unchecked", "dilation mixed up"])
 def test_a_wrong_kernel_is_failing_with_its_check_and_the_first_wrong_entry(
         solved, plant, old, new, check, words):
     plant(solved, MODULE, old, new)

@@ -1,9 +1,10 @@
 """Checks of exercise 12: the learner's im2col kernel, compiled for the CPU by the emulation of
 the CUDA backend's kernels and compared entry by entry with NumPy's im2col.
 
-x and cols are handed to the kernel inside larger buffers, so that a wrong index cannot reach
-memory that is not the check's: the entries of cols start as NaN (one no thread wrote stays
-NaN), and the memory on either side of x holds OUTSIDE (an entry read from there shows it).
+x and cols are handed to the kernel inside larger buffers, so that an index a little wrong
+cannot reach memory that is not the check's: cols and the memory around it start as NaN (an
+entry no thread wrote stays NaN, a write outside cols shows), and the memory on either side of
+x holds OUTSIDE (an entry read from there shows it).
 """
 
 from functools import lru_cache
@@ -112,26 +113,30 @@ def launch_case(module, geometry, dtype, launch=None, seed=0):
     grid, block = cuda.launch_config(total) if launch is None else launch
     threads = grid[0] * block[0]
 
-    # x (channels-last) between two runs of OUTSIDE, cols followed by one: a read or write a
-    # little out of bounds lands in memory that the check owns and looks at.
-    margin = 4 * x.size + 1024
+    # x (channels-last) between two runs of OUTSIDE, cols between two runs of NaN: a read or
+    # write a little out of bounds lands in memory that the check owns and looks at.
+    margin = 4 * max(x.size, total) + threads + 1024
     x_memory = np.full(x.size + 2 * margin, OUTSIDE, dtype=dtype)
     x_memory[margin:margin + x.size] = x.transpose(0, 2, 3, 1).ravel()
-    cols_memory = np.full(total + threads + 1024, np.nan, dtype=dtype)
+    cols_memory = np.full(total + 2 * margin, np.nan, dtype=dtype)
     n, c, h, w = geometry.x_shape
     sizes = tuple(np.int32(v) for v in (n, h, w, c, *geometry.kernel, *geometry.stride,
                                         *geometry.padding, *geometry.dilation,
                                         *geometry.output_size()))
     kernel = learners_module(module).get_function(
         "im2col_f32" if dtype == np.float32 else "im2col_f64")
-    kernel(grid, block, (x_memory[margin:margin + x.size], cols_memory[:total]) + sizes)
+    kernel(grid, block, (x_memory[margin:margin + x.size],
+                         cols_memory[margin:margin + total]) + sizes)
 
-    written_past = np.flatnonzero(~np.isnan(cols_memory[total:]))
-    if written_past.size:
-        raise AssertionError(
-            f"your kernel wrote past the end of cols (entry {total + written_past[0]} of "
-            f"{total}): does every thread stop at e < total?")
-    cols = cols_memory[:total].reshape(expected.shape)
+    before = np.flatnonzero(~np.isnan(cols_memory[:margin]))
+    if before.size:
+        raise AssertionError(f"your kernel wrote before the start of cols (entry "
+                             f"{before[-1] - margin}): is an index negative?")
+    past = np.flatnonzero(~np.isnan(cols_memory[margin + total:]))
+    if past.size:
+        raise AssertionError(f"your kernel wrote past the end of cols (entry {total + past[0]} "
+                             f"of {total}): does every thread stop at e < total?")
+    cols = cols_memory[margin:margin + total].reshape(expected.shape)
     bad = np.argwhere(~(cols == expected))  # NaN counts as wrong
     if bad.size:
         index = tuple(int(k) for k in bad[0])
