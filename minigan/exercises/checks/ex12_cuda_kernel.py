@@ -69,7 +69,8 @@ def compiled(code):
     try:
         return emulation.EmulatedModule(code)
     except RuntimeError as err:
-        errors = [line for line in str(err).splitlines() if "error" in line][:3]
+        lines = str(err).splitlines()[1:]  # after "the emulated CUDA source failed..."
+        errors = [line for line in lines if "error" in line][:3] or lines[-3:]
         raise AssertionError("your kernel does not compile:\n" + "\n".join(errors)) from None
 
 
