@@ -21,8 +21,11 @@ from minigan.exercises.checking import (
     grade,
 )
 from minigan.exercises.learner_copy import PACKAGE_DIR, exercise_modules, write_learner_copy
+from minigan.kernels.cuda import emulation
 
 MODULES = exercise_modules()
+# Exercise 12 (a CUDA kernel, compiled for the CPU) is skipped, not passed, without a compiler.
+SKIPPED_HERE = int(emulation.compiler_unavailable_reason() is not None)
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +55,7 @@ def test_every_exercise_of_a_fresh_copy_is_not_written_yet(fresh, capsys):
 def test_a_copy_of_the_solutions_passes_every_exercise(solved, capsys):
     assert main(["check", "--copy", str(solved)]) == 0
     out = capsys.readouterr().out
-    assert f"{len(all_exercises())} passed" in out
+    assert f"{len(all_exercises()) - SKIPPED_HERE} passed" in out
     assert "failing" not in out and "not written" not in out
 
 
@@ -71,7 +74,7 @@ def test_a_wrong_backward_is_named_with_its_check_the_numbers_and_the_hint(solve
     assert "your gradient for x differs from the numerical one at index (0,): 0.633636 vs " \
            "0.232141" in report
     assert "hint: as for tanh, the derivative is a function of the output `ctx.output`" in report
-    assert f"{len(all_exercises()) - 1} passed, 1 failing" in out
+    assert f"{len(all_exercises()) - 1 - SKIPPED_HERE} passed, 1 failing" in out
 
 
 def test_a_wrong_convolution_gradient_names_the_geometry_and_the_input(solved, plant):
@@ -188,6 +191,6 @@ def test_the_grader_needs_neither_pytest_nor_hypothesis_nor_pytorch():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=300, cwd=Path(__file__).resolve().parents[2])
     assert done.returncode == 0, done.stdout + done.stderr
-    assert f"{len(all_exercises())} passed" in done.stdout
+    assert f"{len(all_exercises()) - SKIPPED_HERE} passed" in done.stdout
     assert "skipped: 30 steps on the same bowl equal PyTorch's torch.optim.Adam (PyTorch is " \
            "not installed)" in " ".join(done.stdout.split())
