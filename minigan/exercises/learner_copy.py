@@ -17,6 +17,7 @@ passed through :func:`c_source`; there the markers are C comment lines inside th
 ``// Exercise 12.1: write im2col_kernel (your CUDA C replaces this line)``, so that the kernel
 still compiles, and :func:`c_source` raises the ``NotImplementedError`` a blanked Python block
 would, with the same message, while that line is in the source.
+
 The exercise tests import either the modules of this package or a copy (the directory named by
 the environment variable ``MINIGAN_EXERCISES``), so the same tests check both.
 """
