@@ -259,7 +259,8 @@ def test_dcgan_init():
 
 
 def test_reference_dcgan_parameter_counts():
-    """The 64x64 DCGAN of the design notes: 3,576,707 and 2,765,569 parameters."""
+    """The 64x64 DCGAN of PyTorch's example (docs/architecture.md): 3,576,707 and 2,765,569
+    parameters."""
     chans = [512, 256, 128, 64]
     g_layers = [nn.ConvTranspose2d(100, 512, 4, 1, 0, bias=False), nn.BatchNorm2d(512), nn.ReLU()]
     for c_in, c_out in zip(chans, chans[1:]):
