@@ -25,6 +25,7 @@ adds a penalty or clips D's weights, while the step stays these same lines.
 
 from contextlib import contextmanager
 
+from .._checks import check_positive_int
 from .methods import make_method
 
 
@@ -58,10 +59,8 @@ def train_step(G, D, opt_G, opt_D, sample_real, sample_noise, k=None, method="ga
     (before that update).
     """
     method = make_method(method)
-    k = method.d_steps if k is None else k
-    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
-        raise ValueError(f"train_step: k (discriminator updates per round) must be an int >= 1, "
-                         f"got {k!r}")
+    k = check_positive_int(method.d_steps if k is None else k,
+                           "k (discriminator updates per round)", "train_step")
     for _ in range(k):
         real, fake = sample_real(), G(sample_noise())
         real_logits, fake_logits = D(real), D(fake.detach())  # detached: D's turn only

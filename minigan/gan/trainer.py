@@ -35,10 +35,10 @@ import math
 import os
 import time
 from contextlib import contextmanager
-from numbers import Integral
 
 import numpy as np
 
+from .._checks import check_int, check_positive_int
 from ..random import Generator
 from ..serialization import check_folder, expect_keys, load, save
 from ..tensor import Tensor
@@ -138,12 +138,9 @@ class Trainer:
         self.G, self.D, self.opt_G, self.opt_D = G, D, opt_G, opt_D
         self.data = data
         self._sample_data = _data_sampler(data, conditional)
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-            raise ValueError(f"Trainer: batch_size must be an int >= 1, got {batch_size!r}")
+        batch_size = check_positive_int(batch_size, "batch_size", "Trainer")
         self.method = make_method(method)
-        k = self.method.d_steps if k is None else k
-        if isinstance(k, bool) or not isinstance(k, int) or k < 1:
-            raise ValueError(f"Trainer: k must be an int >= 1, got {k!r}")
+        k = check_positive_int(self.method.d_steps if k is None else k, "k", "Trainer")
         if noise_shape is None:
             if not hasattr(G, "noise_dim"):
                 raise ValueError("Trainer: give noise_shape, the shape of one noise sample (G "
@@ -240,9 +237,9 @@ class Trainer:
         :class:`TrainingDivergedError` before saving: the last checkpoint written stays as it
         was; ``advice`` replaces what its message says to do.
         """
-        _check_count("fit", "steps", steps, 0)
+        check_int(steps, "steps", "Trainer.fit", minimum=0)
         if checkpoint_every is not None:
-            _check_count("fit", "checkpoint_every", checkpoint_every, 1)
+            check_positive_int(checkpoint_every, "checkpoint_every", "Trainer.fit")
             if checkpoint is None:
                 raise ValueError("Trainer.fit: checkpoint_every needs a checkpoint path to "
                                  "save to")
@@ -277,7 +274,7 @@ class Trainer:
         in the checkpoint of its epoch. ``progress``, ``doctor`` and ``advice``: as in
         :meth:`fit`.
         """
-        _check_count("fit_epochs", "epochs", epochs, 0)
+        check_int(epochs, "epochs", "Trainer.fit_epochs", minimum=0)
         if not (hasattr(self.data, "__iter__") and hasattr(self.data, "__len__")):
             raise TypeError(f"Trainer.fit_epochs: data ({type(self.data).__name__}) is not a "
                             "loader of batches (iterable, with a len); train it with fit")
@@ -390,11 +387,6 @@ def _kept(checkpoint, saved, epoch=None):
     if os.path.isfile(checkpoint):
         return f"the checkpoint {path}, from before this run, is kept (not overwritten)"
     return "no checkpoint was written"
-
-
-def _check_count(caller, name, value, least):
-    if isinstance(value, bool) or not isinstance(value, Integral) or value < least:
-        raise ValueError(f"Trainer.{caller}: {name} must be an int >= {least}, got {value!r}")
 
 
 def _prepare_folder(caller, checkpoint):
