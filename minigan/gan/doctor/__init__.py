@@ -21,22 +21,19 @@ One module per job:
 update, both players' gradient norms). Every ``window`` steps these are summarised by their
 **medians** over the window: one odd batch moves a mean, never a median. Every
 ``probe_every`` steps a **probe** looks at G's samples of one fixed noise batch beside real
-samples (:class:`MixtureProbe` for the 2D mixtures, :class:`ImageProbe` for images)::
-
-    diversity  rho   = mpd(fake) / mpd(real),    mpd(x) = mean over pairs i != j of |x_i - x_j|
-    distance   delta = (m_fake - m_real) / (mpd(real) - m_real)
-
-where m_fake is the median distance from a generated sample to its nearest real sample and
-m_real the same for a real sample (to its nearest *other* real sample). rho = 1: as varied as
-the data; rho << 1: the samples are alike. delta = 0: as close to the data as the data are to
-themselves; delta = 1: as far from the data as two random data points are from each other.
-The mixture probe adds the mode metrics of :mod:`minigan.gan.metrics` (modes captured, the
-share of high-quality samples); the image probe, given a judge classifier, the class histogram
+samples (:class:`MixtureProbe` for the 2D mixtures, :class:`ImageProbe` for images): their
+**diversity** rho, the mean distance between two of them over the same for the data (rho = 1:
+as varied as the data; rho << 1: the samples are alike), and their **distance** delta to the
+data (delta = 0: as close to the data as the data are to themselves; delta = 1: as far from
+the data as two random data points are from each other); the formulas are in
+:mod:`~minigan.gan.doctor.probes`. The mixture probe adds the mode metrics of
+:mod:`minigan.gan.metrics` (modes captured, the share of high-quality samples); the image
+probe, given a judge classifier, the class histogram
 (:func:`~minigan.gan.evaluation.class_coverage`).
 
-**The conditions**, each a check on those medians (the function of
-:mod:`~minigan.gan.doctor.checks` in the first column; the thresholds, and what healthy and
-failing runs measured, are documented at each constant):
+**The conditions**, each a check on those medians (the function of the same name in
+:mod:`~minigan.gan.doctor.checks`, e.g. ``checks.mode_collapse``; the thresholds, and what
+healthy and failing runs measured, are documented at each constant):
 
 ===================== ========================================================================
 condition             the test
