@@ -24,6 +24,7 @@ Both are ratios, so they read the same on a 2D ring and on 32 x 32 images.
 import numpy as np
 
 from ... import backend
+from ..._checks import check_int
 from ...random import Generator
 from ...tensor import Tensor
 from ..evaluation import class_coverage, predict
@@ -87,8 +88,7 @@ class MixtureProbe:
     (:func:`~minigan.gan.metrics.mode_metrics`: modes captured, high quality)."""
 
     def __init__(self, mixture, n=EVAL_SAMPLES, seed=0):
-        if isinstance(n, bool) or not isinstance(n, int) or n < 2:
-            raise ValueError(f"MixtureProbe: n must be an int >= 2, got {n!r}")
+        n = check_int(n, "n", "MixtureProbe", minimum=2)
         self.mixture, self.n, self.seed = mixture, n, seed
         self.reference = SampleReference(mixture.sample(n, generator=Generator(seed)))
         self.noise = None

@@ -13,16 +13,11 @@ from collections import deque
 
 import numpy as np
 
+from ..._checks import check_positive_int
 from ..trainer import MEASURES, TrainingDivergedError
 from . import checks, report
 from .checks import RECENT, SPAN, SWING_WINDOWS
 from .report import CONDITIONS, Diagnosis
-
-
-def _count(caller, name, value):
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{caller}: {name} must be an int >= 1, got {value!r}")
-    return value
 
 
 class Doctor:
@@ -46,8 +41,8 @@ class Doctor:
             raise TypeError(f"Doctor: probe must be a function G -> dict (such as a "
                             f"MixtureProbe), got {type(probe).__name__}")
         self.probe = probe
-        self.probe_every = _count("Doctor", "probe_every", probe_every)
-        self.window = _count("Doctor", "window", window)
+        self.probe_every = check_positive_int(probe_every, "probe_every", "Doctor")
+        self.window = check_positive_int(window, "window", "Doctor")
         self.stop_on_divergence = bool(stop_on_divergence)
         self.g0 = None  # the gradient scale: D's first nonzero gradient norm
         self.steps = 0  # records seen
