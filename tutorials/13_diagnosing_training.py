@@ -57,7 +57,7 @@ ring = gan.experiment.mixture_dataset("ring")
 # - on a mixture, the mode metrics of tutorial 07: modes captured, % high quality.
 #
 # From these numbers it names five conditions, each with a threshold that was measured on
-# healthy and on failing runs (the docstrings of `minigan.gan.doctor` give the numbers):
+# healthy and on failing runs (the docstrings of `minigan.gan.doctor.checks` give the numbers):
 
 # %%
 for condition in gan.doctor.CONDITIONS.values():
