@@ -474,6 +474,12 @@ class Tensor:
     def min(self, dim=None, keepdim=False):
         return F.min(self, dim, keepdim)
 
+    def amax(self, dim=None, keepdim=False):
+        return F.amax(self, dim, keepdim)
+
+    def amin(self, dim=None, keepdim=False):
+        return F.amin(self, dim, keepdim)
+
     def logsumexp(self, dim, keepdim=False):
         return F.logsumexp(self, dim, keepdim)
 
