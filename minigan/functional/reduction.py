@@ -83,7 +83,7 @@ class Mean(Function):
 
 class Extremum(Function):
     """y = max (or min) of x over dims; dL/dx = g * share, where ``share`` says which elements
-    y came from. Without ``index``, every element equal to y, split evenly among ties (like
+    y came from. With ``index`` None, every element equal to y, split evenly among ties (like
     ``torch.amax``); with ``index`` (where y is along the one dim, as argmax/argmin found it),
     that element alone (like ``torch.max(x, dim)``)."""
 
