@@ -217,7 +217,9 @@ class Tensor(VersionCounted):
 
     def to(self, device=None, dtype=None):
         """A copy on ``device`` and/or with ``dtype``; differentiable, and self when nothing
-        changes."""
+        changes. A dtype alone may come first, as in PyTorch: ``x.to(np.float64)``."""
+        if dtype is None and isinstance(device, (type, np.dtype)):
+            device, dtype = None, device  # not a device name: a dtype
         return F.to(self, device=device, dtype=dtype)
 
     def cpu(self):
@@ -375,8 +377,8 @@ class Tensor(VersionCounted):
     def mean(self, dim=None, keepdim=False):
         return F.mean(self, dim, keepdim)
 
-    def var(self, dim=None, keepdim=False, correction=1):
-        return F.var(self, dim, keepdim, correction=correction)
+    def var(self, dim=None, *, keepdim=False, correction=1):
+        return F.var(self, dim, keepdim=keepdim, correction=correction)
 
     def max(self, dim=None, keepdim=False):
         return F.max(self, dim, keepdim)
@@ -426,7 +428,12 @@ class Tensor(VersionCounted):
         return F.squeeze(self, dim)
 
     def expand(self, *shape):
-        return F.broadcast_to(self, *shape)
+        """``broadcast_to``, where a size of -1 keeps that dimension's size (PyTorch's rule)."""
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        new = len(shape) - self.ndim  # the leading dims that broadcasting adds
+        return F.broadcast_to(self, tuple(self.shape[i - new] if n == -1 and i >= new else n
+                                          for i, n in enumerate(shape)))
 
     def broadcast_to(self, *shape):
         return F.broadcast_to(self, *shape)

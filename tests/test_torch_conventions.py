@@ -195,3 +195,42 @@ def test_keywords_are_pytorchs_with_pytorchs_defaults(torch, name):
     for key in shared - {"func", "inputs"}:
         assert ours[key].default == theirs[key].default, key
         assert ours[key].kind == inspect.Parameter.KEYWORD_ONLY, key
+
+
+# -- smaller signatures a learner carries over -----------------------------------------------------
+
+def test_to_takes_a_dtype_first_as_pytorchs_does():
+    x = minigan.tensor([1.0, 2.0], requires_grad=True)
+    y = x.to(np.float64)
+    assert y.dtype == np.float64 and y.device == "cpu" and y.requires_grad
+    assert x.to("cpu", np.float64).dtype == np.float64 and x.to(np.float32) is x
+    with pytest.raises(ValueError, match="device must be"):
+        x.to("gpu")
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("shape, sizes", [((2, 1), (-1, 3)), ((2, 1), (4, -1, 3)),
+                                          ((3,), ((2, -1),)), ((1, 2), (5, 2))])
+def test_expand_keeps_a_dim_given_as_minus_one(torch, shape, sizes):
+    values = np.arange(np.prod(shape), dtype=np.float64).reshape(shape)
+    ours = minigan.tensor(values).expand(*sizes)
+    theirs = torch.tensor(values).expand(*sizes)
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+def test_var_takes_keepdim_and_correction_by_keyword_only():
+    """torch.var's second positional argument may be the old ``unbiased``: a positional
+    ``keepdim`` would mean something else there, so neither library takes it."""
+    x = minigan.tensor([[1.0, 2.0], [3.0, 5.0]])
+    assert x.var(0, keepdim=True, correction=0).shape == (1, 2)
+    for call in (lambda: x.var(0, True), lambda: F.var(x, 0, True)):
+        with pytest.raises(TypeError, match="positional"):
+            call()
+
+
+def test_max_of_two_tensors_points_to_maximum():
+    x = minigan.tensor([1.0, 4.0])
+    with pytest.raises(TypeError, match=r"max\(x, other\).*maximum\(x, other\)"):
+        x.max(minigan.tensor([3.0, 2.0]))
+    with pytest.raises(TypeError, match=r"min\(x, other\).*minimum\(x, other\)"):
+        F.min(x, minigan.tensor([3.0, 2.0]))

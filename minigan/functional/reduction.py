@@ -150,11 +150,12 @@ def mean(x, dim=None, keepdim=False):
     return Mean.apply(x, dims, keepdim, count)
 
 
-def var(x, dim=None, keepdim=False, correction=1):
+def var(x, dim=None, *, keepdim=False, correction=1):
     """Variance over ``dim``: sum((x - mean)^2) / (n - correction).
 
     ``correction=1`` (the default, as in PyTorch) is the unbiased estimator; batch norm uses 0.
-    """
+    ``keepdim`` and ``correction`` are keyword-only, as in ``torch.var``, whose second positional
+    argument may be the old ``unbiased``."""
     dims = _dims(dim, x.ndim)
     count = math.prod(x.shape[d] for d in dims)
     if count - correction <= 0:
@@ -200,6 +201,10 @@ MinResult = namedtuple("min", ["values", "indices"])
 def _along(x, dim, keepdim, largest):
     """(values, indices) of the largest (smallest) element along the single dim ``dim``."""
     caller, result = ("max", MaxResult) if largest else ("min", MinResult)
+    if isinstance(dim, Tensor):
+        name = "maximum" if largest else "minimum"
+        raise TypeError(f"{caller}(x, other): the elementwise {caller} of two tensors is "
+                        f"{name}(x, other) here (PyTorch accepts both spellings)")
     if isinstance(dim, (tuple, list)):
         raise TypeError(f"{caller}: dim must be one int, got {dim!r}: {caller}(x, dim) also "
                         f"returns where the value is along that dim; for the values over "
