@@ -13,8 +13,8 @@ import minigan.nn as nn
 import minigan.optim as optim
 from minigan.data import DigitLoader, Digits
 
-# The reference DCGAN of the design notes (PyTorch's example at 64x64x3, nz = 100,
-# ngf = ndf = 64), layer by layer: (type, in, out, kernel, stride, padding, bias) for the
+# The reference DCGAN, PyTorch's DCGAN example at 64x64x3 (nz = 100, ngf = ndf = 64;
+# minigan/gan/dcgan.py), layer by layer: (type, in, out, kernel, stride, padding, bias) for the
 # convolutions, (type, channels) for batch norm, (type,) or (type, slope) for activations.
 REFERENCE_G = [
     ("ConvTranspose2d", 100, 512, 4, 1, 0, False), ("BatchNorm2d", 512), ("ReLU",),

@@ -169,7 +169,7 @@ def test_unknown_generator_loss_names_the_known_ones():
 
 @pytest.mark.parametrize("bad, error, words", [
     ([0.0, 1.0], TypeError, "must be a Tensor of logits, got list"),
-    (minigan.tensor([0, 1]), TypeError, "floating-point"),
+    (minigan.tensor([0, 1]), TypeError, "must be floating point .*, got int64"),
     (minigan.zeros(0), ValueError, "empty"),
 ])
 def test_bad_logits_are_named(bad, error, words):

@@ -106,7 +106,8 @@ def test_train_step_checks_its_arguments_before_updating():
     G, D = _players()
     before = G.state_dict()
     sampler = lambda: gan.sample_noise(4, 1)  # noqa: E731
-    with pytest.raises(ValueError, match="known generator losses are 'non_saturating'"):
+    with pytest.raises(ValueError, match="unknown generator loss 'minimax'; expected one of "
+                                         "'non_saturating'"):
         gan.train_step(G, D, _adam(G), _adam(D), sampler, sampler, loss="minimax")
     with pytest.raises(ValueError, match="k .* must be an int >= 1, got 0"):
         gan.train_step(G, D, _adam(G), _adam(D), sampler, sampler, k=0)
@@ -268,7 +269,8 @@ def test_a_nan_gradient_stops_training_at_its_step_even_with_finite_losses():
 # -- the trainer's arguments --------------------------------------------------------------------
 
 @pytest.mark.parametrize("config, error, words", [
-    ({"loss": "wgan"}, ValueError, "known generator losses are 'non_saturating', 'saturating'"),
+    ({"loss": "wgan"}, ValueError,
+     "unknown generator loss 'wgan'; expected one of 'non_saturating', 'saturating'"),
     ({"k": 0}, ValueError, "k must be an int >= 1"),
     ({"batch_size": 0}, ValueError, "batch_size must be an int >= 1"),
     ({"noise": "cauchy"}, ValueError, "unknown noise 'cauchy'; expected one of 'normal'"),

@@ -28,6 +28,7 @@ shape ((N,) from the models here) and returns a scalar Tensor:
   The non-saturating loss is binary cross-entropy with label 1 on G's samples.
 """
 
+from .._checks import check_choice, check_floating
 from ..functional import log_sigmoid
 from ..tensor import Tensor
 
@@ -36,9 +37,7 @@ def _checked_logits(caller, name, logits):
     if not isinstance(logits, Tensor):
         raise TypeError(f"{caller}: {name} must be a Tensor of logits, got "
                         f"{type(logits).__name__}")
-    if logits.dtype.kind != "f":
-        raise TypeError(f"{caller}: {name} must be a floating-point tensor of logits, got "
-                        f"{logits.dtype}")
+    check_floating(logits, name, caller)
     if logits.numel() == 0:
         raise ValueError(f"{caller}: {name} is empty; a batch needs at least one sample")
     return logits
@@ -87,11 +86,7 @@ GENERATOR_LOSSES = {
 
 def check_generator_loss(kind):
     """``kind`` if it names a generator loss, else a ValueError listing the known names."""
-    if not isinstance(kind, str) or kind not in GENERATOR_LOSSES:
-        known = ", ".join(repr(k) for k in sorted(GENERATOR_LOSSES))
-        raise ValueError(f"unknown generator loss {kind!r}; the known generator losses are "
-                         f"{known}")
-    return kind
+    return check_choice(kind, "generator loss", sorted(GENERATOR_LOSSES))
 
 
 def generator_loss(fake_logits, kind="non_saturating"):

@@ -27,6 +27,8 @@ slow test checks (``pytest -m slow tests/test_experiment.py``).
 from dataclasses import dataclass, fields, replace
 from typing import Optional
 
+from .._checks import check_choice
+
 
 @dataclass(frozen=True)
 class Preset:
@@ -81,10 +83,7 @@ def get_preset(preset="classroom", **changes):
     """The :class:`Preset` named ``preset`` (or ``preset`` itself), with fields replaced by
     ``changes`` (e.g. ``get_preset("paper", steps=20_000)``)."""
     if isinstance(preset, str):
-        if preset not in PRESETS:
-            raise ValueError(f"unknown preset {preset!r}; the presets are "
-                             f"{', '.join(map(repr, PRESETS))}")
-        preset = PRESETS[preset]
+        preset = PRESETS[check_choice(preset, "preset", PRESETS)]
     elif not isinstance(preset, Preset):
         raise TypeError(f"preset must be a name or a Preset, got {type(preset).__name__}")
     unknown = sorted(set(changes) - {f.name for f in fields(Preset)})
