@@ -103,8 +103,8 @@ def test_gradients_with_respect_to_the_logits(fake):
 def test_losses_pass_gradcheck_and_gradgradcheck(batches):
     real, fake = (_logits(b, requires_grad=True) for b in batches)
     for fn in (gan.value_function, gan.discriminator_loss):
-        gradcheck(fn, real, fake)
-        gradgradcheck(fn, real, fake)
+        gradcheck(fn, (real, fake))
+        gradgradcheck(fn, (real, fake))
     for name in gan.GENERATOR_LOSSES:
         gradcheck(lambda f, name=name: gan.generator_loss(f, name), fake)
         gradgradcheck(lambda f, name=name: gan.generator_loss(f, name), fake)

@@ -2,8 +2,8 @@
 import rule"), read from the source with ``ast``: every ``import`` and ``from ... import``,
 absolute or relative, at the top of a module or inside a function.
 
-    core      backend random tensor autograd functional kernels gradcheck serialization _checks
-              cuda
+    core      backend random tensor inplace autograd functional kernels gradcheck serialization
+              _checks cuda
     models    nn optim data, and the package itself (minigan/__init__.py re-exports core, nn, optim)
     gan       gan viz
     commands  cli __main__ exercises
@@ -23,8 +23,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 LAYERS = {
-    "core": ("backend", "random", "tensor", "autograd", "functional", "kernels", "gradcheck",
-             "serialization", "_checks", "cuda"),
+    "core": ("backend", "random", "tensor", "inplace", "autograd", "functional", "kernels",
+             "gradcheck", "serialization", "_checks", "cuda"),
     "models": ("nn", "optim", "data", ""),  # "": the package itself, ``import minigan``
     "gan": ("gan", "viz"),
     "commands": ("cli", "__main__", "exercises"),

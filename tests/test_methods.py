@@ -305,7 +305,7 @@ def test_maxout_is_the_largest_of_its_pieces(rng):
                                pieces.reshape(6, 4, 5).max(-1), rtol=1e-12)
     assert minigan.gradcheck(lambda t: layer(t), minigan.tensor(x, requires_grad=True))
     assert minigan.gradcheck(lambda w: F.linear(minigan.tensor(x), w).reshape(6, 4, 5)
-                             .max(dim=-1), layer.weight)
+                             .amax(dim=-1), layer.weight)
     assert "pieces=5" in repr(layer)
     with pytest.raises(ValueError, match="Maxout: pieces must be an int >= 1"):
         nn.Maxout(3, 4, pieces=0)

@@ -121,7 +121,7 @@ def check_gradients(fn, names, tensors, second=True):
     index (0, 2): 0.31 vs 0.12"."""
     checked = [n for n, t in zip(names, tensors) if t.requires_grad]
     try:
-        gradcheck(fn, *tensors)
+        gradcheck(fn, tensors)
     except GradcheckError as err:
         raise AssertionError(
             f"your gradient for {_name(names, err.input, 'an input')} differs from the "
@@ -130,7 +130,7 @@ def check_gradients(fn, names, tensors, second=True):
     if not second:
         return
     try:
-        gradgradcheck(fn, *tensors)
+        gradgradcheck(fn, tensors)
     except GradcheckError as err:
         of = _name(checked, err.output, "an input")
         wrt = _name(names, err.input, "the output gradient g")

@@ -43,7 +43,7 @@ class Maxout(Module):
     def forward(self, input):
         pieces = F.linear(input, self.weight, self.bias)  # (*, out_features * pieces)
         grouped = pieces.reshape(input.shape[:-1] + (self.out_features, self.pieces))
-        return grouped.max(dim=-1)
+        return grouped.amax(dim=-1)
 
     def extra_repr(self):
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
