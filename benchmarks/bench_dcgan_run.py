@@ -96,11 +96,10 @@ def epoch_record(start, steps_end, end):
 
 def report(epochs, steps, steps_per_epoch, digits):
     """Print a child's measurements as one JSON line for the parent."""
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    print(RESULT + json.dumps({
-        "epochs": epochs, "steps": steps, "steps_per_epoch": steps_per_epoch,
-        "digits": digits, "process_cpu": usage.ru_utime + usage.ru_stime,
-        "peak_mib": usage.ru_maxrss / 1024}), flush=True)  # ru_maxrss: KiB on Linux
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    print(RESULT + json.dumps({"epochs": epochs, "steps": steps,
+                               "steps_per_epoch": steps_per_epoch, "digits": digits,
+                               "peak_mib": peak_kib / 1024}), flush=True)
 
 
 class EpochClock:
@@ -150,9 +149,9 @@ def minigan_child(args):
     train_dcgan.build_run, train_dcgan.write_outputs = clocked_run, clocked_outputs
     with tempfile.TemporaryDirectory() as out:
         status = minigan_main(["dcgan", *JOB, "--epochs", str(args.epochs), "--out", out])
+        if status:  # its message is on stderr, which the parent shows
+            sys.exit(f"python -m minigan dcgan stopped with status {status}")
         epochs = watched["clock"].finish()
-    if status:
-        sys.exit(f"python -m minigan dcgan stopped with status {status}")
     run = watched["run"]
     report(epochs, watched["clock"].steps, len(run.loader), len(run.digits))
 
