@@ -22,8 +22,8 @@ from .optimizer import Optimizer
 
 # True: the update in two scratch arrays, each operation writing into one (``out=``); False:
 # the plain expressions below, which allocate about eight temporaries per parameter. The same
-# operations in the same order, so the same bits; on the paper preset's MLPs (890,000
-# parameters) the fused update took about half the time (indicative).
+# operations in the same order, so the same bits; for the 890,000 parameters of the paper
+# preset's two MLPs, 2.7 ms instead of 3.4 ms per update of both (indicative, loaded machine).
 IN_PLACE_UPDATE = True
 
 
