@@ -18,7 +18,7 @@ def _both(x, g):
         t = minigan.tensor(x, requires_grad=True)
         old, M.FAST_PIECE_MAX = M.FAST_PIECE_MAX, fast
         try:
-            y = M.piece_max(t)
+            y = M.piece_max(t, x.shape[-1] // g.shape[-1])
         finally:
             M.FAST_PIECE_MAX = old
         (dx,) = minigan.grad(y, t, minigan.tensor(g))
@@ -31,10 +31,10 @@ def _both(x, g):
        st.booleans())
 def test_piece_max_matches_amax_bit_for_bit(lead, pieces, seed, dtype, coarse):
     rng = np.random.default_rng(seed)
-    x = rng.standard_normal(lead + [pieces]).astype(dtype)
+    x = rng.standard_normal(lead + [3 * pieces]).astype(dtype)  # 3 units
     if coarse:  # few distinct values: ties in many units
         x = np.round(x).astype(dtype)
-    g = rng.standard_normal(lead).astype(dtype)
+    g = rng.standard_normal(lead + [3]).astype(dtype)
     (y_fast, dx_fast), (y_plain, dx_plain) = _both(x, g)
     np.testing.assert_array_equal(y_fast, y_plain)
     np.testing.assert_array_equal(dx_fast, dx_plain)
@@ -43,19 +43,22 @@ def test_piece_max_matches_amax_bit_for_bit(lead, pieces, seed, dtype, coarse):
 
 @pytest.mark.filterwarnings("ignore:invalid value encountered")
 def test_piece_max_splits_ties_evenly_and_propagates_nan():
-    x = np.array([[[1.0, 3.0, 3.0], [2.0, np.nan, 0.0], [5.0, -1.0, 4.0]]])
+    x = np.array([[1.0, 3.0, 3.0, 2.0, np.nan, 0.0, 5.0, -1.0, 4.0]])
     g = np.array([[6.0, 6.0, 6.0]])
     (y, dx), (y_plain, dx_plain) = _both(x, g)
     np.testing.assert_array_equal(y, [[3.0, np.nan, 5.0]])
-    np.testing.assert_array_equal(dx[0, 0], [0.0, 3.0, 3.0])
-    np.testing.assert_array_equal(dx[0, 2], [6.0, 0.0, 0.0])
+    np.testing.assert_array_equal(dx[0, :3], [0.0, 3.0, 3.0])
+    np.testing.assert_array_equal(dx[0, 6:], [6.0, 0.0, 0.0])
     np.testing.assert_array_equal(dx, dx_plain)  # the NaN unit too
 
 
 def test_piece_max_derivatives(rng):
-    x = minigan.tensor(rng.normal(size=(3, 4, 5)), requires_grad=True)
-    assert gradcheck(M.piece_max, x)
-    assert gradgradcheck(M.piece_max, x)
+    x = minigan.tensor(rng.normal(size=(3, 4, 10)), requires_grad=True)
+    assert gradcheck(lambda t: M.piece_max(t, 5), x)
+    assert gradgradcheck(lambda t: M.piece_max(t, 5), x)
+    with pytest.raises(ValueError, match=r"piece_max: the last dimension of x must be a "
+                                         r"multiple of pieces=3, got shape \(3, 4, 10\)"):
+        M.piece_max(x, 3)
 
 
 def test_maxout_is_linear_then_piece_max(rng):

@@ -10,8 +10,8 @@ maxout units of 5 pieces. The gradient of a unit goes to the piece that won (spl
 ties, which have probability 0 for real-valued inputs).
 """
 
-from ..functional.maxout import maxout
 from .._checks import check_positive_int
+from ..functional.maxout import maxout
 from . import init
 from .module import Module, Parameter, layer_zeros
 
