@@ -54,10 +54,12 @@ class Affine(Function):
 
     The plain composition (transpose W, MatMul, Add) makes three nodes, three walks of the
     engine and a temporary for the bias sum; this one adds the bias in place into the fresh
-    product and, for a first derivative, computes its gradients on the arrays. On the classroom
-    MLP step that was about 10% of the time (indicative; the values are the same products and
-    sums, bit-identical in our checks). Under ``create_graph`` backward is written with MatMul
-    and sum, so it is differentiable again.
+    product and, for a first derivative, computes its gradients on the arrays. That took 15-30%
+    off the classroom MLP step and about 10% off the paper one (indicative, loaded machine:
+    ``benchmarks/bench_mlp_step.py --plain linear``). The values are the same products and
+    sums (bit-identical in the tests; BLAS does not promise it for the weight gradient, which
+    may be computed in the other orientation). Under ``create_graph`` backward is written with
+    MatMul and sum_to, so it is differentiable again.
     """
 
     @staticmethod
