@@ -249,6 +249,7 @@ SIGNATURES = [
     (minigan.nn.Module.named_parameters, "nn.Module.named_parameters"),
     (minigan.nn.Module.named_buffers, "nn.Module.named_buffers"),
     (minigan.nn.utils.functional_call, "func.functional_call"),
+    (minigan.grad, "autograd.grad"),
 ]
 # Names that differ, each a row of docs/architecture.md's table of departures.
 RENAMED = {"tensors": "parameter_and_buffer_dicts"}
