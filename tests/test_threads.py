@@ -5,6 +5,7 @@ thread policy (one BLAS thread unless the user chose; ``set_num_threads``; the e
 Every test restores the module's state (thread count, pool, switches, BLAS threads) afterwards.
 """
 
+import os
 import sys
 import threading
 from pathlib import Path
@@ -79,29 +80,50 @@ def test_split_im2col_keeps_the_first_positions_asked_for():
 # -- over_batch: who runs which slice -------------------------------------------------------
 
 
-def record_slices(n, nbytes):
-    """Run over_batch with a work that records (start, stop, thread name) of each call."""
-    calls, lock = [], threading.Lock()
+def record_slices(n, nbytes, wait_for_company=False):
+    """Run over_batch with a work that records (start, stop, thread name) of each slice. With
+    ``wait_for_company``, the first slice waits (5 s at most) for a slice on another thread."""
+    calls, lock, company = [], threading.Lock(), threading.Event()
 
     def work(start, stop):
         with lock:
             calls.append((start, stop, threading.current_thread().name))
+            if len({name for _, _, name in calls}) > 1:
+                company.set()
+        if wait_for_company and start == 0:
+            company.wait(timeout=5)
 
     threads.over_batch(work, n, nbytes)
     return sorted(calls)
 
 
-def test_large_calls_run_one_slice_per_thread_at_once():
+def test_large_calls_run_slices_on_several_threads_at_once():
     threads.set_num_threads(3)
-    calls = record_slices(10, threads.MIN_BYTES)
-    assert [(start, stop) for start, stop, _ in calls] == [(0, 3), (3, 6), (6, 10)]
-    assert calls[0][2] == threading.current_thread().name  # the caller takes the first slice
-    assert all(name.startswith("minigan-copy") for _, _, name in calls[1:])
+    calls = record_slices(20, threads.MIN_BYTES, wait_for_company=True)
+    slices = 3 * threads.SLICES_PER_THREAD
+    assert [call[:2] for call in calls] == [(20 * i // slices, 20 * (i + 1) // slices)
+                                            for i in range(slices)]  # each image once, in order
+    names = {name for _, _, name in calls}
+    assert len(names) > 1 and any(name.startswith("minigan-copy") for name in names), names
 
 
 def test_slices_are_no_more_than_the_images():
     threads.set_num_threads(4)
-    assert [call[:2] for call in record_slices(2, threads.MIN_BYTES)] == [(0, 1), (1, 2)]
+    assert [call[:2] for call in record_slices(3, threads.MIN_BYTES)] == [(0, 1), (1, 2), (2, 3)]
+
+
+def test_slices_a_busy_pool_never_begins_are_done_by_the_caller():
+    threads.set_num_threads(2)
+    busy = threading.Event()
+    blocker = threads._get_pool().submit(busy.wait, 10)  # the pool's one thread has no time
+    try:
+        calls = record_slices(8, threads.MIN_BYTES)
+        assert not blocker.done()  # the caller did not wait for the pool
+    finally:
+        busy.set()
+        blocker.result()
+    assert {name for _, _, name in calls} == {threading.current_thread().name}
+    assert len(calls) == 2 * threads.SLICES_PER_THREAD
 
 
 @pytest.mark.parametrize("how", ["small", "switched off", "one thread"])
@@ -112,14 +134,29 @@ def test_small_calls_and_one_thread_stay_on_the_callers_thread(how):
     assert record_slices(8, nbytes) == [(0, 8, threading.current_thread().name)]
 
 
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="os.fork is POSIX only")
+def test_a_forked_child_splits_with_a_pool_of_its_own():
+    threads.set_num_threads(2)
+    record_slices(4, threads.MIN_BYTES)  # the parent's pool now has its thread
+    pid = os.fork()
+    if pid == 0:  # the child: its copy of the pool has no threads; a new one must be made
+        try:
+            calls = record_slices(4, threads.MIN_BYTES, wait_for_company=True)
+            os._exit(0 if len({name for _, _, name in calls}) == 2 else 1)
+        except BaseException:
+            os._exit(2)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+
+
 def test_an_error_in_a_slice_reaches_the_caller():
     threads.set_num_threads(2)
 
     def work(start, stop):
-        if start > 0:
+        if start == 3:
             raise RuntimeError(f"slice {start}:{stop} failed")
 
-    with pytest.raises(RuntimeError, match="slice 2:4 failed"):
+    with pytest.raises(RuntimeError, match="slice 3:4 failed"):
         threads.over_batch(work, 4, threads.MIN_BYTES)
 
 

@@ -5,33 +5,37 @@ Two kinds of work run on the CPU's cores: the matrix products, which NumPy hands
 of ``im2col`` and ``col2im`` (plain NumPy copies and adds), which NumPy runs on the thread that
 calls it. The policy, chosen by minigan so that a learner sets nothing:
 
-- **copies** are split over every core: :func:`over_batch` cuts a large im2col / col2im into
-  one slice of the batch per thread and runs the slices at once, the caller's thread taking the
-  first and a small pool of ``get_num_threads() - 1`` threads (made once, on first use) the
-  others. NumPy lets go of the GIL inside a large copy or add, so the slices really run side by
-  side. Each slice does exactly the copies and adds of the one-thread code on its own images, in
-  the same order, so the result is bit-for-bit the same. Small calls stay on the caller's thread
-  (:data:`MIN_BYTES`).
-- **BLAS** gets one thread (:data:`BLAS_THREADS`). A product split over two threads hands half
-  of the work to the other thread and waits for it; on the products of a DCGAN for 32 x 32
-  digits that costs more than it gives as soon as the machine does anything else, and the idle
-  BLAS thread spins for a while after each product, taking the core that the copies want. One
-  DCGAN step (ngf = ndf = 32, batch 64) took 175 ms with one BLAS thread and 362 ms with two,
-  median of 9 interleaved samples on a 2-core machine shared with other jobs (load 2.7); with
-  ngf = ndf = 64, 456 ms against 838 ms (load 4).
+- **BLAS gets one thread** (:data:`BLAS_THREADS`). A product split over two threads hands half
+  of its work to the other thread and waits for it, and the waiting thread spins for a while
+  after each product. On the DCGAN for 32 x 32 digits that costs more than it gives as soon as
+  the machine does anything else: one step (batch 64, ngf = ndf = 32) took 175 ms with one BLAS
+  thread and 362 ms with two, with ngf = ndf = 64 456 ms against 838 ms (medians of 7-9
+  interleaved samples, 2 cores, load 3-4 from other jobs). The README's run (ngf = ndf = 32)
+  took 11.5 s an epoch with two threads, and 8.9 s of CPU an epoch with one
+  (docs/results.md). Only on an idle machine and the larger model did two threads win
+  (ngf = ndf = 64: 268 against 370 ms a step, benchmarks/README.md).
+- **Copies are split over every core**: :func:`over_batch` cuts a large im2col or col2im into
+  slices of the batch that the caller's thread and a small pool of ``get_num_threads() - 1``
+  threads (made once, on first use) take one after another. NumPy lets go of the GIL inside a
+  large copy or add, so the slices run side by side, on the core that BLAS leaves free. Each
+  slice does exactly the copies and adds of the one-thread code on its own images, in the same
+  order, so the result is bit-for-bit the same. Small calls stay on the caller's thread
+  (:data:`MIN_BYTES`); ``split_copies = False`` (or ``MINIGAN_SPLIT_COPIES=0`` in the
+  environment) runs every call so, the plain code.
 
-The user overrides both, as in PyTorch: ``minigan.set_num_threads(n)`` gives the copies ``n``
-threads and BLAS ``n`` threads; and a thread count set in the environment before the start
+The user overrides both, as in PyTorch: ``minigan.set_num_threads(n)`` gives BLAS ``n`` threads
+and splits the copies ``n`` ways; and a thread count set in the environment before the start
 (``OPENBLAS_NUM_THREADS``, ``MKL_NUM_THREADS`` or ``OMP_NUM_THREADS``, the first one set) is
 respected: BLAS keeps what it read there and the copies use that many threads too.
 
-BLAS is governed with ``threadpoolctl``, the library scikit-learn uses for the same purpose
-(it finds the BLAS loaded in the process and calls its ``set_num_threads``); without it, BLAS
-keeps its own default. Only NumPy's BLAS is limited, not another library's (PyTorch's). The
-copies' pool never calls BLAS, so the two never compete for a limit. NumPy arrays only: CuPy's
-im2col and col2im are CUDA kernels, already parallel.
+BLAS is governed with ``threadpoolctl``, the library scikit-learn uses for the same purpose (it
+finds the BLAS loaded in the process and calls its ``set_num_threads``, some 7 us a call);
+without it, BLAS keeps its own default. Only NumPy's BLAS is limited, not another library's
+(PyTorch's). The pool's threads only copy, never call BLAS, so they cannot race with a change
+of its limit. NumPy arrays only: CuPy's im2col and col2im are CUDA kernels, parallel already.
 """
 
+import itertools
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -47,16 +51,20 @@ ENVIRONMENT = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS")
 # NumPy's BLAS threads when the user has chosen none (see the module's docstring).
 BLAS_THREADS = 1
 
-# Below this many bytes of patches, a call stays on one thread. Handing a slice to a pool
-# thread and waiting for it costs tens of microseconds (more when the other core is busy); the
-# DCGAN's im2col of 1 MiB took 0.35 ms on one thread and no less on two, its 8-16 MiB ones
-# (0.7-7 ms) up to half as long on two (benchmarks/README.md).
+# Below this many bytes of patches, a call stays on one thread: a slice handed to the pool
+# costs tens of microseconds before it starts, and a 1 MiB im2col (D 1->64 of the DCGAN) took
+# 0.31 ms alone and 0.36 ms split, at best of 21 (2 cores); at 4 MiB the two were even, from 8
+# MiB on the split one was faster at best (col2im of D 64->128 at 16x16: 3.6 against 6.3 ms).
 MIN_BYTES = 4 * 2**20
 
+# Slices of the batch per thread: more than one, so that a thread without a core holds up
+# little (see over_batch); few, because each slice costs a few Python calls (col2im's: kh*kw
+# slice-adds, some 50 us). 1, 2 and 4 timed the same within the noise of a busy machine.
+SLICES_PER_THREAD = 2
+
 # Whether large copies are split at all. False runs every call on the caller's thread as one
-# slice, the plain code that the split one is tested against; the environment variable
-# MINIGAN_SPLIT_COPIES=0 starts a process so, to time one against the other
-# (benchmarks/README.md).
+# slice, the plain code that the split one is tested against; MINIGAN_SPLIT_COPIES=0 in the
+# environment starts a process so, to time one against the other.
 split_copies = os.environ.get("MINIGAN_SPLIT_COPIES", "1").strip() != "0"
 
 _num_threads = None  # None until first asked: then the environment's number or the cores
@@ -161,10 +169,26 @@ def _get_pool():
         return _pool
 
 
+def _forget_pool():
+    """In a forked child: the pool's threads stayed in the parent, so make a new pool (and lock)
+    on next use."""
+    global _pool, _lock
+    _pool, _lock = None, threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):  # POSIX
+    os.register_at_fork(after_in_child=_forget_pool)
+
+
 def over_batch(work, n, nbytes):
     """Run ``work(start, stop)`` over the batch range(n): once, as ``work(0, n)``, when the call
     is small (``nbytes`` < :data:`MIN_BYTES`), one thread is asked for or splitting is off;
-    else once per contiguous slice of the batch, one slice per thread, at the same time.
+    else over contiguous slices of the batch, :data:`SLICES_PER_THREAD` per thread, that the
+    caller's thread and the pool's take one after another until none is left.
+
+    Taking slices as they go, rather than one fixed share each, is what makes a busy machine
+    harmless: a pool thread that gets no core leaves its slices to the others, and the caller
+    waits at most for the one slice a preempted pool thread holds.
 
     ``work`` must touch only its own images (then the slices cannot race), and must not
     call ``over_batch`` itself (the pool does not nest).
@@ -173,9 +197,17 @@ def over_batch(work, n, nbytes):
     if not split_copies or threads == 1 or nbytes < MIN_BYTES:
         work(0, n)
         return
-    bounds = [n * i // threads for i in range(threads + 1)]
+    slices = min(n, threads * SLICES_PER_THREAD)
+    bounds = [n * i // slices for i in range(slices + 1)]
+    next_slice = itertools.count()  # next() on it is atomic: each slice is taken once
+
+    def take_slices():
+        while (i := next(next_slice)) < slices:
+            work(bounds[i], bounds[i + 1])
+
     pool = _get_pool()
-    others = [pool.submit(work, start, stop) for start, stop in zip(bounds[1:-1], bounds[2:])]
-    work(bounds[0], bounds[1])
-    for future in others:
-        future.result()  # re-raises an error of a slice here, in the caller
+    helpers = [pool.submit(take_slices) for _ in range(threads - 1)]
+    take_slices()
+    for helper in helpers:
+        if not helper.cancel():  # a helper that never began has nothing to wait for
+            helper.result()  # re-raises an error of its slices here, in the caller
