@@ -101,10 +101,11 @@ def minigan_threads():
     from minigan.kernels import threads
 
     blas = threads.get_blas_threads()
+    if blas is None:  # no threadpoolctl: BLAS has what it read in the environment, if anything
+        blas = threads.environment_threads() or "its default (no threadpoolctl)"
     split = (f"split over {threads.get_num_threads()}" if threads.split_copies
              else "not split (MINIGAN_SPLIT_COPIES=0)")
-    return (f"BLAS threads: {'unknown (no threadpoolctl)' if blas is None else blas}, "
-            f"copies {split}")
+    return f"BLAS threads: {blas}, copies {split}"
 
 
 def machine_details():
