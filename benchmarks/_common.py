@@ -95,30 +95,41 @@ def torch_blas(torch):
     return ", ".join(found) or "unknown"
 
 
+def minigan_threads():
+    """The threads minigan computes with, as set now (kernels/threads.py): NumPy's BLAS threads
+    and how its im2col / col2im copies are split."""
+    from minigan.kernels import threads
+
+    blas = threads.get_blas_threads()
+    if blas is None:  # no threadpoolctl: BLAS has what it read in the environment, if anything
+        blas = threads.environment_threads() or "its default (no threadpoolctl)"
+    split = (f"split over {threads.get_num_threads()}" if threads.split_copies
+             else "not split (MINIGAN_SPLIT_COPIES=0)")
+    return f"BLAS threads: {blas}, copies {split}"
+
+
 def machine_details():
-    """Two lines: the CPU model, cores and Python; NumPy with its BLAS and thread setting, and
-    PyTorch with its BLAS and thread count."""
+    """Two lines: the CPU model, cores and Python; NumPy with its BLAS and minigan's threads,
+    and PyTorch with its BLAS and thread count."""
     import numpy as np
     import torch
 
     blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
-    threads = os.environ.get("OPENBLAS_NUM_THREADS", "default")
     return [
         f"CPU: {cpu_model()}, {os.cpu_count()} cores; Python {platform.python_version()}",
-        f"numpy {np.__version__} (BLAS: {blas.get('name')} {blas.get('version', '')}, threads: "
-        f"{threads}); torch {torch.__version__} (BLAS: {torch_blas(torch)}, "
+        f"numpy {np.__version__} (BLAS: {blas.get('name')} {blas.get('version', '')}; minigan's "
+        f"{minigan_threads()}); torch {torch.__version__} (BLAS: {torch_blas(torch)}, "
         f"{torch.get_num_threads()} threads)",
     ]
 
 
 def machine_line():
-    """One line: the CPU, its cores, Python, NumPy and its BLAS thread setting (for the scripts
-    that time minigan alone, without PyTorch)."""
+    """One line: the CPU, its cores, Python, NumPy and minigan's threads (for the scripts that
+    time minigan alone, without PyTorch)."""
     import numpy as np
 
     return (f"{cpu_model()}, {os.cpu_count()} cores; Python {platform.python_version()}, "
-            f"numpy {np.__version__}, OPENBLAS_NUM_THREADS="
-            f"{os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}")
+            f"numpy {np.__version__}, minigan's {minigan_threads()}")
 
 
 def add_table_options(parser, out, quick_help):
