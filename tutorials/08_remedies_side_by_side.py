@@ -24,7 +24,7 @@
 # 3. the numbers, and how far to trust one seed.
 #
 # Run it as a script (`python tutorials/08_remedies_side_by_side.py --out runs/08`, five to ten
-# minutes on two cores, fastest with `OPENBLAS_NUM_THREADS=1`; `--quick` for a few steps) or
+# minutes on two cores; `--quick` for a few steps) or
 # open it as a notebook.
 
 # %%

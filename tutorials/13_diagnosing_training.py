@@ -25,7 +25,7 @@
 # 4. the collapse demo of tutorial 07: mode collapse, and PacGAN as the cure.
 #
 # Run it as a script (`python tutorials/13_diagnosing_training.py --out runs/13`, about a
-# minute on two cores with `OPENBLAS_NUM_THREADS=1`; `--quick` for shorter runs, whose
+# minute on two cores; `--quick` for shorter runs, whose
 # reports differ) or open it as a notebook. Every figure is written to `--out`.
 
 # %%
