@@ -89,6 +89,29 @@ def test_resume_refuses_a_checkpoint_of_other_settings(tmp_path, capsys):
         "there, 0.001 here" in capsys.readouterr().err
 
 
+def test_ema_keeps_an_average_of_g_that_draws_the_grids_and_resumes_exactly(tmp_path):
+    straight = train(tmp_path / "straight", "--epochs", "2", "--ema", "0.9")
+    plain = train(tmp_path / "plain", "--epochs", "2")
+    assert_same_state(straight["G"], plain["G"])  # the average only looks: G trains the same
+    assert straight["averaged_G"]["n_averaged"].item() == straight["step"]
+    averaged, G = straight["averaged_G"]["module.main.0.weight"], straight["G"]["main.0.weight"]
+    assert not np.array_equal(averaged.numpy(), G.numpy())
+    train(tmp_path / "split", "--epochs", "1", "--ema", "0.9")
+    resumed = train(tmp_path / "split", "--epochs", "2", "--ema", "0.9", "--resume")
+    assert_same_state(straight["averaged_G"], resumed["averaged_G"])
+    run = dcgan_training.DCGANRun(quick=True, image_size=16, ngf=8, ndf=8, batch_size=128,
+                                  ema=0.9).load_checkpoint(tmp_path / "split" / "checkpoint.npz")
+    expected = minigan.gan.generate(run.G_ema, run.fixed_z)
+    np.testing.assert_array_equal(run.samples().numpy(), expected.numpy())
+
+
+def test_resume_refuses_another_ema(tmp_path, capsys):
+    train(tmp_path, "--epochs", "1", "--ema", "0.9")
+    code = dcgan.main([*TINY, "--out", str(tmp_path), "--epochs", "2", "--resume"])
+    assert code == 1
+    assert "ema 0.9 there, None here" in capsys.readouterr().err
+
+
 def test_a_conditional_run_draws_a_row_per_class(tmp_path):
     state = train(tmp_path, "--epochs", "1", "--conditional")
     assert state["G"]["main.0.weight"].shape[0] == 100 + 10  # z followed by the one-hot class
@@ -106,6 +129,7 @@ def test_a_conditional_run_draws_a_row_per_class(tmp_path):
     (["--lr", "nan"], "--lr must be a finite number in (0, inf), got nan"),
     (["--beta1", "1"], "--beta1 must be a number in [0, 1), got 1.0"),
     (["--seed", "-1"], "--seed must be an int >= 0, got -1"),
+    (["--ema", "1"], "--ema must be a number in [0, 1), got 1.0"),
     (["--data", "no/such/folder"], "--data: no folder 'no/such/folder'"),
     (["--device", "tpu"], "--device: device must be 'cpu', 'cuda'"),
     (["--resume", "missing.npz"], "--resume: no checkpoint 'missing.npz'"),

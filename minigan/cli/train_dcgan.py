@@ -77,6 +77,9 @@ def build_parser():
     add("--resume", nargs="?", const="", default=None, metavar="CHECKPOINT",
         help="continue from CHECKPOINT (default: OUT/checkpoint.npz)")
     add("--conditional", action="store_true", help="condition both players on the class")
+    add("--ema", type=float, default=None, metavar="DECAY",
+        help="sample from an exponential moving average of G's weights with this decay "
+             "(e.g. 0.999, as ProGAN); default: sample from G")
     add("--quick", action="store_true", help="a smoke run: 256 digits, 2 epochs, small nets")
     add("--no_progress", action="store_true", help="no progress bar")
     add("--doctor", action="store_true",
@@ -103,6 +106,8 @@ def parse_args(argv=None):
                high_open=True, what="a finite number")
     check_flag(parser, args, "beta1", check_real, low=0, high=1, high_open=True)
     check_flag(parser, args, "seed", check_non_negative_int)
+    if args.ema is not None:
+        check_flag(parser, args, "ema", check_real, low=0, high=1, high_open=True)
     if args.data is not None and not os.path.isdir(args.data):
         parser.error(f"--data: no folder {args.data!r}; give the folder that holds the MNIST "
                      "files (train-images-idx3-ubyte...), or leave --data out for the copy of "

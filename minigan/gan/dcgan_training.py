@@ -24,6 +24,7 @@ import numpy as np
 
 from .. import optim
 from ..data import DigitLoader, digit_split
+from ..optim.swa_utils import AveragedModel, get_ema_avg_fn
 from ..random import Generator
 from ..serialization import CheckpointError, expect_keys, load
 from .dcgan import DCGANDiscriminator, DCGANGenerator
@@ -37,7 +38,7 @@ PROBE_IMAGES = 256  # G's images and held-out digits the doctor compares at each
 SUMMARY = ("d_loss", "g_loss", "d_real", "d_fake")
 """The measures whose epoch means the per-epoch summaries (and metrics files) keep."""
 SETTINGS = ("data", "image_size", "batch_size", "nz", "ngf", "ndf", "lr", "beta1", "seed",
-            "conditional", "quick")
+            "conditional", "quick", "ema")
 """The settings a resumed run must share with the run that wrote the checkpoint."""
 OLD_CHECKPOINT_KEYS = ("config", "epoch", "rng", "G", "D", "opt_G", "opt_D", "history",
                        "epochs")
@@ -94,16 +95,19 @@ class DCGANRun:
     The settings are PyTorch's example's flags: ``data`` (the folder of the MNIST files, None
     for the packaged copy), ``image_size`` (a power of two >= 16), ``batch_size``, ``nz``,
     ``ngf``, ``ndf``, ``lr``, ``beta1``, ``seed``, ``conditional``; ``quick`` trains on 256
-    digits. ``device``: where the models train; ``doctor``: watch the run with a
+    digits. ``ema``: None, or the decay beta of an exponential moving average of G's weights
+    (:class:`~minigan.optim.swa_utils.AveragedModel`, e.g. 0.999), updated after each step of G
+    and saved with the checkpoints; the sample grids are then drawn by the average
+    (``G_ema``). ``device``: where the models train; ``doctor``: watch the run with a
     :class:`~minigan.gan.Doctor` (:meth:`build_doctor`).
     """
 
     def __init__(self, data=None, image_size=32, batch_size=64, nz=100, ngf=64, ndf=64,
-                 lr=2e-4, beta1=0.5, seed=0, conditional=False, quick=False, device="cpu",
-                 doctor=False):
+                 lr=2e-4, beta1=0.5, seed=0, conditional=False, quick=False, ema=None,
+                 device="cpu", doctor=False):
         self.settings = {"data": data, "image_size": image_size, "batch_size": batch_size,
                          "nz": nz, "ngf": ngf, "ndf": ndf, "lr": lr, "beta1": beta1,
-                         "seed": seed, "conditional": conditional, "quick": quick}
+                         "seed": seed, "conditional": conditional, "quick": quick, "ema": ema}
         self.device = device
         rng = Generator(seed)  # the one source of every random draw
         self.digits = training_digits(data, image_size, batch_size, quick, seed)
@@ -118,9 +122,11 @@ class DCGANRun:
         self.fixed_labels = np.repeat(np.arange(10), 10) if conditional else None
         self.loader = DigitLoader(self.digits, batch_size, drop_last=True, size=image_size,
                                   generator=rng, device=device)
+        self.G_ema = None if ema is None else AveragedModel(
+            self.G, avg_fn=get_ema_avg_fn(ema), use_buffers=True)
         self.trainer = Trainer(self.G, self.D, opt_G, opt_D, self.loader,
                                batch_size=batch_size, noise_shape=(nz,),
-                               conditional=conditional, seed=rng)
+                               conditional=conditional, seed=rng, averaged_G=self.G_ema)
         self.log = _RunLog(self.settings)
         self.trainer.attached["run"] = self.log
         self.doctor = self.build_doctor() if doctor else None
@@ -194,9 +200,16 @@ class DCGANRun:
         self.trainer.load_state_dict(state)
         return self
 
+    @property
+    def G_sampled(self):
+        """The generator whose images are looked at: the average ``G_ema`` when the run keeps
+        one, else G."""
+        return self.G if self.G_ema is None else self.G_ema
+
     def samples(self):
-        """G's images of the fixed noise (and labels) of the sample grids."""
-        return generate(self.G, self.fixed_z, self.fixed_labels)
+        """The images of the fixed noise (and labels) of the sample grids, by
+        :attr:`G_sampled`."""
+        return generate(self.G_sampled, self.fixed_z, self.fixed_labels)
 
 
 def convert_old_checkpoint(state, config):
