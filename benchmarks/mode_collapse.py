@@ -23,7 +23,8 @@ run (one thread per run: the time it takes on an idle core).
 Runs go to ``--jobs`` worker processes with one BLAS thread each, and each finished run is
 appended to ``results.jsonl`` in ``--out`` (by default one folder per protocol): an interrupted
 table resumes where it stopped (a run already there, same protocol, dataset, method, seed and
-steps, is not repeated). ``table.md`` is rewritten at the end.
+steps, is not repeated). ``table.md`` is rewritten at the end; ``--table-only`` rewrites it
+from the runs so far without running any.
 """
 
 import argparse
@@ -75,6 +76,9 @@ def parse_args(argv=None):
     parser.add_argument("--steps", type=int,
                         help="generator updates per run (default: 6000 classroom, "
                              f"{STEPS['published']} published; 50 with --quick)")
+    parser.add_argument("--table-only", action="store_true",
+                        help="run nothing: write the table of the runs already in the folder "
+                             "(a cell over fewer seeds says how many)")
     add_table_options(parser, OUT["classroom"], "2 seeds of 50 steps: a smoke test")
     parser.set_defaults(out=None)  # the protocol's folder unless --out is given
     args = parser.parse_args(argv)
@@ -217,8 +221,12 @@ def main():
             for d in args.datasets for s in range(args.seeds)]
     print(machine_line())
     start = time.perf_counter()
-    done = run_resumable(one_run, jobs, args.out / "results.jsonl", _job_of, args.jobs,
-                         _describe)
+    log = args.out / "results.jsonl"
+    if args.table_only:
+        done = [json.loads(line) for line in log.read_text().splitlines()] \
+            if log.exists() else []
+    else:
+        done = run_resumable(one_run, jobs, log, _job_of, args.jobs, _describe)
     results = [r for r in done if _job_of(r)[0] == args.protocol
                and r["steps"] == args.steps and r["seed"] < args.seeds]
     text = table(results, args.methods, args.datasets, args.steps, args.seeds, args.protocol)

@@ -201,6 +201,11 @@ def test_the_published_table_runs_resumes_and_shows_the_papers_numbers(tmp_path)
     (tmp_path / "old").mkdir()
     (tmp_path / "old" / "results.jsonl").write_text(json.dumps(legacy) + "\n")
     assert "0 runs to do (1 already in" in _mode_collapse(tmp_path / "old", "--methods", "gan")
+    # --table-only runs nothing and says how many seeds a cell has
+    out = _mode_collapse(tmp_path, "--protocol", "published", "--methods", "gan", "sngan",
+                         "--seeds", "3", "--table-only")
+    assert "runs to do" not in out and "(n=1) |" in out
+    assert len((tmp_path / "results.jsonl").read_text().splitlines()) == 4
 
 
 def test_the_demos_differ_in_one_switch():
