@@ -9,11 +9,15 @@ output element). ``gradcheck`` compares the two Jacobians element by element, in
 float32 the rounding error of f, about 1e-7 * |f| / eps, would swamp the O(eps^2) truncation
 error for any useful eps.
 
-For inputs too large to perturb one element at a time, ``mode="random"`` compares the numbers
+For inputs too large to perturb one element at a time, ``fast_mode=True`` compares the numbers
 u . J v for random directions u (over the outputs) and v (over one input at a time): one backward
 and two forward passes per direction instead of a pass per element.
 
 ``gradgradcheck`` checks second derivatives by gradchecking the backward pass itself.
+
+Both are called as PyTorch's are: ``gradcheck(func, (x, y))``, the inputs as one tuple (a single
+Tensor counts as a 1-tuple), with the keywords ``eps``, ``atol``, ``rtol``, ``raise_exception``,
+``fast_mode`` and (for ``gradgradcheck``) ``grad_outputs`` meaning what they mean there.
 """
 
 import numpy as np
@@ -27,10 +31,11 @@ class GradcheckError(AssertionError):
     """An analytic gradient disagreed with its finite-difference estimate.
 
     Besides the message, it carries the facts for a caller to put in its own words: ``input``
-    (the position of the input among fn's arguments), ``where`` (the element of that input and
-    of the output, or the random direction), ``analytic`` and ``numerical`` (the two values).
+    (the position of the input in ``inputs``, so among func's arguments), ``where`` (the
+    element of that input and of the output, or the random direction), ``analytic`` and
+    ``numerical`` (the two values).
     ``index`` is the input element, a tuple, and ``output`` the position of the output among
-    fn's outputs; both None for a random direction.
+    func's outputs; both None for a random direction.
     """
 
     def __init__(self, message, input=None, where=None, index=None, output=None, analytic=None,
@@ -44,37 +49,54 @@ def _as_outputs(value):
     outputs = value if isinstance(value, (tuple, list)) else (value,)
     for k, out in enumerate(outputs):
         if not isinstance(out, Tensor):
-            raise TypeError(f"gradcheck: fn must return a Tensor or a tuple of Tensors; output {k}"
-                            f" is a {type(out).__name__}")
+            raise TypeError(f"gradcheck: func must return a Tensor or a tuple of Tensors; output "
+                            f"{k} is a {type(out).__name__}")
     return tuple(outputs)
 
 
+def _as_inputs(inputs, more, caller):
+    """``inputs`` as a tuple; a third positional argument is the old form, refused."""
+    if more:
+        raise TypeError(
+            f"{caller}(func, inputs) takes the inputs as one tuple, as torch.autograd.{caller} "
+            f"does: write {caller}(func, (x, y)), not {caller}(func, x, y) (got "
+            f"{1 + len(more)} positional arguments after func)")
+    if isinstance(inputs, Tensor):
+        return (inputs,)
+    if isinstance(inputs, (tuple, list)):
+        return tuple(inputs)
+    raise TypeError(f"{caller}: inputs must be a Tensor or a tuple of Tensors, got "
+                    f"{type(inputs).__name__}")
+
+
 def _checked_inputs(inputs):
+    """The positions of the inputs to check: the Tensors that require grad (other arguments
+    are passed to func as they are)."""
     checked = []
     for i, t in enumerate(inputs):
-        if not isinstance(t, Tensor):
-            raise TypeError(f"gradcheck: input {i} must be a Tensor, got {type(t).__name__}")
-        if t.requires_grad and t.dtype != np.float64:
+        if not (isinstance(t, Tensor) and t.requires_grad):
+            continue
+        if t.dtype != np.float64:
             raise TypeError(
                 f"gradcheck: input {i} is {t.dtype}; gradient checks need float64 inputs "
                 "(in float32, rounding error swamps the finite differences)")
-        if t.requires_grad:
-            checked.append(i)
+        checked.append(i)
     if not checked:
         raise ValueError("gradcheck: no input has requires_grad=True, so there is nothing to check")
+    backend.get_array_module(*[t.data for t in inputs if isinstance(t, Tensor)])  # one device
     return checked
 
 
-def _flat_outputs(fn, inputs):
-    """f(inputs) as one flat float64 array. Not under no_grad: fn may itself take gradients."""
-    outs = _as_outputs(fn(*inputs))
+def _flat_outputs(func, inputs):
+    """f(inputs) as one flat float64 array. Not under no_grad: func may itself take gradients."""
+    outs = _as_outputs(func(*inputs))
     xp = outs[0].xp
     return xp.concatenate([o.data.astype(np.float64).ravel() for o in outs])
 
 
-def _vjp(fn, inputs, checked, cotangents):
+def _vjp(func, inputs, checked, cotangents):
     """The gradients of sum_k <cotangent_k, output_k> with respect to the checked inputs."""
-    outs = _as_outputs(fn(*inputs))
+    outs = _as_outputs(func(*inputs))
     live = [(o, c) for o, c in zip(outs, cotangents) if o.requires_grad]
     wrt = [inputs[i] for i in checked]
     if not live:
@@ -83,15 +105,15 @@ def _vjp(fn, inputs, checked, cotangents):
     return [None if g is None else g.data for g in grads]
 
 
-def _central_difference(fn, inputs, x, where, step):
+def _central_difference(func, inputs, x, where, step):
     """f(x + step) - f(x - step) over the flat outputs, ``step`` added to ``x[where]`` in place.
-    x is restored even if fn raises: a check never leaves its inputs changed."""
+    x is restored even if func raises: a check never leaves its inputs changed."""
     original = x[where].copy()
     try:
         x[where] = original + step
-        plus = _flat_outputs(fn, inputs)
+        plus = _flat_outputs(func, inputs)
         x[where] = original - step
-        minus = _flat_outputs(fn, inputs)
+        minus = _flat_outputs(func, inputs)
     finally:
         x[where] = original
     return plus - minus
@@ -109,9 +131,9 @@ def _index(idx):
     return tuple(int(v) for v in idx)
 
 
-def _full_check(fn, inputs, checked, eps, atol, rtol):
+def _full_check(func, inputs, checked, eps, atol, rtol):
     """Compare the whole Jacobian, element by element."""
-    out_shapes = [o.shape for o in _as_outputs(fn(*inputs))]
+    out_shapes = [o.shape for o in _as_outputs(func(*inputs))]
     out_sizes = [int(np.prod(s)) for s in out_shapes]
     n_out = sum(out_sizes)
     xp = inputs[checked[0]].xp
@@ -124,7 +146,7 @@ def _full_check(fn, inputs, checked, eps, atol, rtol):
         unit[k] = 1.0
         cotangents = [Tensor(unit[a:b].reshape(s)) for a, b, s in zip(starts, starts[1:],
                                                                        out_shapes)]
-        for i, g in zip(checked, _vjp(fn, inputs, checked, cotangents)):
+        for i, g in zip(checked, _vjp(func, inputs, checked, cotangents)):
             if g is not None:
                 analytic[i][k] = g.ravel()
 
@@ -133,7 +155,7 @@ def _full_check(fn, inputs, checked, eps, atol, rtol):
         x = inputs[i].data
         for j in range(x.size):
             idx = np.unravel_index(j, x.shape)
-            column = _central_difference(fn, inputs, x, idx, eps) / (2 * eps)
+            column = _central_difference(func, inputs, x, idx, eps) / (2 * eps)
             bad = xp.abs(analytic[i][:, j] - column) > atol + rtol * xp.abs(column)
             if bool(bad.any()):
                 k = int(xp.argmax(bad))
@@ -143,55 +165,75 @@ def _full_check(fn, inputs, checked, eps, atol, rtol):
                       float(analytic[i][k, j]), float(column[k]), atol, rtol, _index(idx), o)
 
 
-def _random_check(fn, inputs, checked, eps, atol, rtol, n_directions, seed):
+def _random_check(func, inputs, checked, eps, atol, rtol, n_directions, seed):
     """Compare u . J v with its central difference for random u, v, one input at a time."""
     rng = np.random.default_rng(seed)
-    outs = _as_outputs(fn(*inputs))
+    outs = _as_outputs(func(*inputs))
     xp = outs[0].xp
     for d in range(n_directions):
         us = [Tensor(xp.asarray(rng.standard_normal(o.shape))) for o in outs]
-        grads = _vjp(fn, inputs, checked, us)
+        grads = _vjp(func, inputs, checked, us)
         u_flat = xp.concatenate([u.data.ravel() for u in us])
         for i, g in zip(checked, grads):
             x = inputs[i].data
             v = xp.asarray(rng.standard_normal(x.shape))
             analytic = 0.0 if g is None else float((g * v).sum())
-            numeric = float(u_flat @ _central_difference(fn, inputs, x, ..., eps * v)) / (2 * eps)
+            numeric = float(u_flat @ _central_difference(func, inputs, x, ..., eps * v)) / (2 * eps)
             if abs(analytic - numeric) > atol + rtol * abs(numeric):
                 _fail(i, f"random direction {d} (u . J v)", analytic, numeric, atol, rtol)
 
 
-def gradcheck(fn, *inputs, eps=1e-6, atol=1e-5, rtol=1e-3, mode="full", n_directions=3, seed=0):
-    """Check the gradients of ``fn`` at ``inputs`` against central finite differences.
-
-    ``fn`` takes the inputs (Tensors) and returns a Tensor or a tuple of Tensors. Every input
-    with ``requires_grad=True`` is checked; it must be float64. ``mode="full"`` compares the
-    whole Jacobian (one backward per output element, two forwards per input element: small
-    inputs); ``mode="random"`` compares ``n_directions`` random projections u . J v (large
-    inputs). Returns True, or raises :class:`GradcheckError` naming the input, the element,
-    and the analytic and numerical values.
-    """
-    if mode not in ("full", "random"):
-        raise ValueError(f"gradcheck: mode must be 'full' or 'random', got {mode!r}")
-    checked = _checked_inputs(inputs)
-    backend.get_array_module(*[t.data for t in inputs])  # one device for all inputs
-    if mode == "full":
-        _full_check(fn, inputs, checked, eps, atol, rtol)
-    else:
-        _random_check(fn, inputs, checked, eps, atol, rtol, n_directions, seed)
+def _reporting(check, raise_exception):
+    """Run ``check()``: True, or on a wrong gradient either its GradcheckError or False."""
+    try:
+        check()
+    except GradcheckError:
+        if raise_exception:
+            raise
+        return False
     return True
 
 
-def gradgradcheck(fn, *inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3, mode="full",
-                  n_directions=3, seed=0):
+def gradcheck(func, inputs, *more, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
+              fast_mode=False, n_directions=3, seed=0):
+    """Check the gradients of ``func`` at ``inputs`` against central finite differences.
+
+    ``func(*inputs)`` returns a Tensor or a tuple of Tensors; ``inputs`` is a tuple (a single
+    Tensor counts as a 1-tuple), as in ``torch.autograd.gradcheck(func, inputs)``. Every input
+    that is a Tensor with ``requires_grad=True`` is checked and must be float64; anything else
+    is passed to func as it is. By default the whole Jacobian is compared (one backward per
+    output element, two forwards per input element: small inputs); ``fast_mode=True`` compares
+    ``n_directions`` random projections u . J v, drawn from ``seed`` (large inputs). An element
+    passes when |analytic - numerical| <= atol + rtol * |numerical|.
+
+    Returns True. On a wrong gradient raises :class:`GradcheckError` naming the input, the
+    element, and the analytic and numerical values (or, with ``raise_exception=False``,
+    returns False).
+    """
+    inputs = _as_inputs(inputs, more, "gradcheck")
+    if not isinstance(fast_mode, bool):
+        raise TypeError(f"gradcheck: fast_mode must be True or False, got {fast_mode!r}")
+    checked = _checked_inputs(inputs)
+    if fast_mode:
+        return _reporting(lambda: _random_check(func, inputs, checked, eps, atol, rtol,
+                                                n_directions, seed), raise_exception)
+    return _reporting(lambda: _full_check(func, inputs, checked, eps, atol, rtol),
+                      raise_exception)
+
+
+def gradgradcheck(func, inputs, *more, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
+                  raise_exception=True, fast_mode=False, n_directions=3, seed=0):
     """Check second derivatives: gradcheck the map (inputs, v) -> v . J(inputs).
 
     That map is backward itself, run with ``create_graph=True``; its gradient involves the
-    second derivatives of ``fn``, and with respect to ``v`` it checks backward's linearity.
-    ``grad_outputs`` (the v) default to fixed random float64 tensors.
+    second derivatives of ``func``, and with respect to ``v`` it checks backward's linearity.
+    ``inputs`` and the other keywords are those of :func:`gradcheck`; ``grad_outputs`` (the v,
+    a Tensor or a tuple with one per output of func) default to fixed random float64 tensors.
+    Unlike PyTorch's, ``grad_outputs`` is keyword-only (see docs/architecture.md).
     """
+    inputs = _as_inputs(inputs, more, "gradgradcheck")
     checked = _checked_inputs(inputs)
-    outs = _as_outputs(fn(*inputs))
+    outs = _as_outputs(func(*inputs))
     rng = np.random.default_rng(seed)
     if grad_outputs is None:
         grad_outputs = [Tensor(outs[0].xp.asarray(rng.standard_normal(o.shape))) for o in outs]
@@ -200,7 +242,7 @@ def gradgradcheck(fn, *inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3
 
     def first_derivatives(*args):
         xs, vs = args[:n], args[n:]
-        results = _as_outputs(fn(*xs))
+        results = _as_outputs(func(*xs))
         live = [(o, v) for o, v in zip(results, vs) if o.requires_grad]
         wrt = [xs[i] for i in checked]
         grads = engine.grad([o for o, _ in live], wrt, [v for _, v in live],
@@ -210,11 +252,12 @@ def gradgradcheck(fn, *inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3
                      for i, g in zip(checked, grads))
 
     try:
-        return gradcheck(first_derivatives, *inputs, *grad_outputs, eps=eps, atol=atol,
-                         rtol=rtol, mode=mode, n_directions=n_directions, seed=seed)
+        return gradcheck(first_derivatives, inputs + tuple(grad_outputs), eps=eps, atol=atol,
+                         rtol=rtol, raise_exception=raise_exception, fast_mode=fast_mode,
+                         n_directions=n_directions, seed=seed)
     except GradcheckError as exc:
         raise GradcheckError(
-            f"gradgradcheck: the second derivatives of fn are wrong (differentiating its "
+            f"gradgradcheck: the second derivatives of func are wrong (differentiating its "
             f"backward disagrees with finite differences). Below, output k is the gradient for "
             f"the k-th checked input, and inputs {n} and up are the grad_outputs v. {exc}",
             input=exc.input, where=exc.where, index=exc.index, output=exc.output,

@@ -9,6 +9,7 @@ can be compared with a CPU run value for value.
 import numpy as np
 
 from . import backend
+from ._checks import check_non_negative_int
 
 
 class Generator:
@@ -19,8 +20,8 @@ class Generator:
 
     def manual_seed(self, seed):
         """Restart the stream from ``seed``; returns self."""
-        if seed is not None and (not isinstance(seed, (int, np.integer)) or seed < 0):
-            raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+        if seed is not None:
+            seed = check_non_negative_int(seed, "seed", "manual_seed")
         self.numpy = np.random.default_rng(seed)
         return self
 

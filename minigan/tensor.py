@@ -8,24 +8,9 @@ backward to compute its gradient; every result of an operation on such a tensor 
 The arithmetic operators and methods (``x + y``, ``x.exp()``, ``x.sum(dim=1)``...) are the
 functions of :mod:`minigan.functional`, so both spellings run the same code.
 
-**In-place writes and the version counter.** Backward computes with the values that forward
-saw: ``d(x * w)/dx = w`` needs w as it was. A tensor changed in place between the forward and
-the backward (an optimizer step, ``copy_``, ``add_``...) would make that gradient silently
-wrong, so every tensor carries ``t._version``, the number of in-place writes made to it, as in
-PyTorch. Each :class:`~minigan.autograd.Function` node notes the versions of the tensors it was
-called with (and of its output), and backward checks them first: a mismatch raises
-:class:`~minigan.autograd.InplaceModificationError` naming the tensor. The writes that minigan
-makes all count: the in-place methods (``copy_``, ``fill_``, ``zero_``, ``add_``, ``mul_``),
-optimizer steps, ``nn.init``, ``load_state_dict``, and any assignment to ``t.data`` (which
-includes ``t.data -= lr * g``: Python assigns the result back). Views share one counter: a
-tensor made by an operation whose result is a NumPy/CuPy view of an input (``reshape``,
-``transpose``, basic indexing...) and ``detach()`` count the writes to the memory they share
-with it. Writing into the array itself (``t.data[0] = 1``) goes around the counter, as in
-PyTorch; ``t.numpy()`` of a tensor that requires grad is therefore read-only.
-
-The check costs almost nothing: one global count of in-place writes, noted by each node at
-forward time, tells backward whether any write happened since; only then are the versions
-compared one by one.
+In-place writes (``copy_``, ``add_``..., an assignment to ``t.data``) and the version counter
+that keeps them from silently corrupting a gradient live in :mod:`minigan.inplace`, the half of
+the class that Tensor inherits.
 """
 
 import weakref
@@ -33,14 +18,9 @@ import weakref
 import numpy as np
 
 from . import backend
+from .inplace import VersionCounted
 
 _FLOAT_KINDS = "f"
-
-# How many in-place writes have been made to any tensor: a node of the graph notes it at forward
-# time, so that backward compares versions only when some write happened since (one list, so
-# that other modules can hold it).
-inplace_writes = [0]
-
 
 # The kinds of values a tensor holds: booleans, signed and unsigned integers, floating point.
 _NUMERIC_KINDS = "biuf"
@@ -83,7 +63,7 @@ def _default_dtype(data, dtype):
     return _check_numeric(probe.dtype, f" from a {type(data).__name__}")
 
 
-class Tensor:
+class Tensor(VersionCounted):
     """An n-dimensional array that records the operations applied to it (see module docstring).
 
     Make one with :func:`minigan.tensor`; the constructor takes the same arguments.
@@ -175,77 +155,6 @@ class Tensor:
         t._version_counter = self._version_counter
         return t
 
-    # -- in-place writes ---------------------------------------------------------------------
-    @property
-    def data(self):
-        """The array (NumPy or CuPy). Assigning to it counts as an in-place write."""
-        return self._data
-
-    @data.setter
-    def data(self, value):
-        if not backend.is_array(value):
-            raise TypeError(f"Tensor.data must be a NumPy or CuPy array, got "
-                            f"{type(value).__name__}; use minigan.tensor(...) to convert")
-        self._data = value
-        self._bump_version()
-
-    @property
-    def _version(self):
-        """How many in-place writes this tensor's memory has had (see the module docstring)."""
-        return self._version_counter[0]
-
-    def _bump_version(self):
-        """Count one in-place write: called by everything in minigan that writes into
-        ``self.data`` (the methods below, optimizers, ``nn.init``, ``load_state_dict``)."""
-        self._version_counter[0] += 1
-        inplace_writes[0] += 1
-
-    def _check_inplace(self, op):
-        if self._requires_grad and grad_mode._enabled:
-            raise RuntimeError(
-                f"{op}: in-place operations are not recorded by autograd, so on a tensor that "
-                "requires grad they would make its gradient wrong; use the out-of-place "
-                "operation (y = x + 1), or write under minigan.no_grad() to change a parameter "
-                "on purpose (as an optimizer or nn.init does)")
-
-    def _write(self, op, values):
-        """``self.data[...] = values`` (broadcast, cast to self's dtype), counted."""
-        self._check_inplace(op)
-        values = values.data if isinstance(values, Tensor) else values
-        if backend.is_array(values) and backend.device_of(values) != self.device:
-            raise backend.DeviceError(f"{op}: the values are on '{backend.device_of(values)}' "
-                                      f"but the tensor is on '{self.device}'")
-        try:
-            self._data[...] = values
-        except ValueError:
-            raise ValueError(f"{op}: values of shape {np.shape(values)} cannot be "
-                             f"broadcast to the tensor's shape {self.shape}") from None
-        self._bump_version()
-        return self
-
-    def copy_(self, src):
-        """Overwrite the values with those of ``src`` (a Tensor, array or number, broadcast
-        to self's shape and cast to its dtype); returns self."""
-        return self._write("copy_", src)
-
-    def fill_(self, value):
-        """Set every value to the number ``value``; returns self."""
-        return self._write("fill_", value)
-
-    def zero_(self):
-        """Set every value to 0; returns self."""
-        return self._write("zero_", 0)
-
-    def add_(self, other, alpha=1):
-        """self += alpha * other, in place; returns self."""
-        other = other.data if isinstance(other, Tensor) else other
-        return self._write("add_", self.data + alpha * other)
-
-    def mul_(self, other):
-        """self *= other, in place; returns self."""
-        other = other.data if isinstance(other, Tensor) else other
-        return self._write("mul_", self.data * other)
-
     # -- array facts -----------------------------------------------------------------------
     @property
     def shape(self):
@@ -287,8 +196,9 @@ class Tensor:
         """The values as a NumPy array (copied from the GPU if needed; shared on the CPU).
 
         For a tensor that requires grad the array is read-only: a write into it would change
-        the values a graph computed with, behind the version counter's back (see the module
-        docstring). ``t.detach().numpy()`` is writable, and its writes are not counted."""
+        the values a graph computed with, behind the version counter's back (see
+        :mod:`minigan.inplace`). ``t.detach().numpy()`` is writable, and its writes are not
+        counted."""
         values = backend.as_numpy(self.data)
         if self._requires_grad:
             values = values.view()
@@ -307,7 +217,9 @@ class Tensor:
 
     def to(self, device=None, dtype=None):
         """A copy on ``device`` and/or with ``dtype``; differentiable, and self when nothing
-        changes."""
+        changes. A dtype alone may come first, as in PyTorch: ``x.to(np.float64)``."""
+        if dtype is None and isinstance(device, (type, np.dtype)):
+            device, dtype = None, device  # not a device name: a dtype
         return F.to(self, device=device, dtype=dtype)
 
     def cpu(self):
@@ -465,14 +377,20 @@ class Tensor:
     def mean(self, dim=None, keepdim=False):
         return F.mean(self, dim, keepdim)
 
-    def var(self, dim=None, keepdim=False, correction=1):
-        return F.var(self, dim, keepdim, correction=correction)
+    def var(self, dim=None, *, keepdim=False, correction=1):
+        return F.var(self, dim, keepdim=keepdim, correction=correction)
 
     def max(self, dim=None, keepdim=False):
         return F.max(self, dim, keepdim)
 
     def min(self, dim=None, keepdim=False):
         return F.min(self, dim, keepdim)
+
+    def amax(self, dim=None, keepdim=False):
+        return F.amax(self, dim, keepdim)
+
+    def amin(self, dim=None, keepdim=False):
+        return F.amin(self, dim, keepdim)
 
     def logsumexp(self, dim, keepdim=False):
         return F.logsumexp(self, dim, keepdim)
@@ -510,7 +428,12 @@ class Tensor:
         return F.squeeze(self, dim)
 
     def expand(self, *shape):
-        return F.broadcast_to(self, *shape)
+        """``broadcast_to``, where a size of -1 keeps that dimension's size (PyTorch's rule)."""
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        new = len(shape) - self.ndim  # the leading dims that broadcasting adds
+        return F.broadcast_to(self, tuple(self.shape[i - new] if n == -1 and i >= new else n
+                                          for i, n in enumerate(shape)))
 
     def broadcast_to(self, *shape):
         return F.broadcast_to(self, *shape)
@@ -563,4 +486,4 @@ def ones_like(t, dtype=None, requires_grad=False):
 
 # The operations are defined in terms of Tensor, so they are imported after it.
 from . import functional as F  # noqa: E402
-from .autograd import engine, grad_mode  # noqa: E402
+from .autograd import engine  # noqa: E402

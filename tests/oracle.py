@@ -98,11 +98,11 @@ class TorchFunctional:
                 return getattr(namespace, name)
         raise AttributeError(f"PyTorch has no {name!r}: add a translation to TorchFunctional")
 
-    def max(self, x, dim=None, keepdim=False):
-        # minigan's max returns the values only and splits the gradient among ties: amax.
+    def amax(self, x, dim=None, keepdim=False):
+        # PyTorch spells "all dims" () here, not None.
         return self.torch.amax(x, () if dim is None else dim, keepdim)
 
-    def min(self, x, dim=None, keepdim=False):
+    def amin(self, x, dim=None, keepdim=False):
         return self.torch.amin(x, () if dim is None else dim, keepdim)
 
     def binary_cross_entropy_with_logits(self, input, target, weight=None, pos_weight=None,

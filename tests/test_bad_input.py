@@ -275,7 +275,7 @@ def test_labels_out_of_range_name_the_label_file(tmp_path):
         read_mnist(folder / "train-images-idx3-ubyte", folder / "train-labels-idx1-ubyte")
 
 
-# -- python -m minigan.mixture --------------------------------------------------------------------
+# -- python -m minigan mixture --------------------------------------------------------------------
 def mixture_args(out, *flags):
     return ["--quick", "--steps", "6", "--eval_every", "3", "--no_progress", "--out", str(out),
             *flags]
@@ -287,7 +287,7 @@ def mixture_args(out, *flags):
     (["--resume"], "argument --resume: no checkpoint"),
 ])
 def test_mixture_arguments_are_named(flags, message, tmp_path, capsys):
-    from minigan import mixture
+    from minigan.cli import train_mixture as mixture
 
     with pytest.raises(SystemExit) as exit_info:
         mixture.parse_args(["--out", str(tmp_path / "run"), *flags])
@@ -295,7 +295,7 @@ def test_mixture_arguments_are_named(flags, message, tmp_path, capsys):
 
 
 def test_mixture_out_that_cannot_be_made_fails_before_training(a_file, capsys):
-    from minigan import mixture
+    from minigan.cli import train_mixture as mixture
 
     with pytest.raises(SystemExit) as exit_info:
         mixture.parse_args(["--out", str(a_file / "sub")])
@@ -305,7 +305,7 @@ def test_mixture_out_that_cannot_be_made_fails_before_training(a_file, capsys):
 
 def test_mixture_resume_refuses_other_settings_and_a_finished_run(tmp_path, capsys):
     pytest.importorskip("matplotlib")
-    from minigan import mixture
+    from minigan.cli import train_mixture as mixture
 
     out = tmp_path / "run"
     mixture.main(mixture_args(out))
@@ -318,14 +318,14 @@ def test_mixture_resume_refuses_other_settings_and_a_finished_run(tmp_path, caps
     assert "seed 0 there, 1 here" in str(exit_info.value.code)
 
 
-# -- python -m minigan.dcgan ----------------------------------------------------------------------
+# -- python -m minigan dcgan ----------------------------------------------------------------------
 TINY = ["--image_size", "16", "--ngf", "8", "--ndf", "8", "--batch_size", "128",
         "--no_progress"]
 
 
 def _dcgan(*flags):
     pytest.importorskip("matplotlib")
-    from minigan import dcgan
+    from minigan.cli import train_dcgan as dcgan
 
     return dcgan.main([*TINY, *flags])
 
@@ -338,7 +338,7 @@ def _needs_offline_digits():
 
 
 def test_dcgan_out_that_cannot_be_made_fails_before_training(a_file, capsys):
-    from minigan import dcgan
+    from minigan.cli import train_dcgan as dcgan
 
     with pytest.raises(SystemExit) as exit_info:
         dcgan.parse_args(["--quick", "--out", str(a_file / "sub")])
@@ -352,8 +352,8 @@ def test_dcgan_resume_of_a_trainer_checkpoint_says_what_it_holds(tmp_path, capsy
                   str(tmp_path / "trainer.npz"))
     assert code == 1
     err = capsys.readouterr().err
-    assert "trainer.npz is not a checkpoint of python -m minigan.dcgan: it holds a dict with " \
-           "the keys 'step', 'config'" in err and "missing 'epoch'" in err
+    assert "trainer.npz' is not a checkpoint of the DCGAN of digits (python -m minigan dcgan): " \
+           "it is a Trainer checkpoint without the settings of a DCGAN run" in err
 
 
 def test_dcgan_resume_to_fewer_epochs_than_the_checkpoint_is_refused(tmp_path, capsys):

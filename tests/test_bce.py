@@ -92,8 +92,8 @@ def test_logits_first_and_second_derivatives(case):
         return F.binary_cross_entropy_with_logits(args[0], args[1], args[2], args[3], reduction)
 
     tensors = [inputs[i] for i in present]
-    assert gradcheck(loss, *tensors)
-    assert gradgradcheck(loss, *tensors)
+    assert gradcheck(loss, tensors)
+    assert gradgradcheck(loss, tensors)
 
 
 @given(bce_case(probabilities=True))
@@ -104,8 +104,8 @@ def test_probabilities_first_and_second_derivatives(case):
     def loss(*args):
         return F.binary_cross_entropy(*args[:2], args[2] if len(args) > 2 else None, reduction)
 
-    assert gradcheck(loss, *tensors)
-    assert gradgradcheck(loss, *tensors)
+    assert gradcheck(loss, tensors)
+    assert gradgradcheck(loss, tensors)
 
 
 def test_first_derivative_is_the_same_with_and_without_create_graph(rng):
@@ -259,7 +259,7 @@ def test_argument_errors(fn):
         fn(p, y, reduction="average")
     with pytest.raises(TypeError, match="input must be a Tensor"):
         fn([[0.2, 0.7]], y)
-    with pytest.raises(TypeError, match="input must be a floating-point tensor"):
+    with pytest.raises(TypeError, match="input must be floating point"):
         fn(minigan.tensor([[0, 1], [1, 0]]), y)
     with pytest.raises(TypeError, match="target must be a Tensor or an array"):
         fn(p, 1.0)

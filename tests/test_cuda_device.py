@@ -145,7 +145,7 @@ def test_a_model_on_cuda_and_an_input_on_cpu_name_both_devices(cuda_device, call
 
 def test_the_mixture_cli_trains_on_cuda_as_on_cpu(cuda_device, tmp_path, monkeypatch):
     pytest.importorskip("matplotlib")
-    from minigan import mixture
+    from minigan.cli import train_mixture as mixture
 
     trained, run = {}, mixture.run_mixture
 
@@ -168,7 +168,7 @@ def test_the_mixture_cli_trains_on_cuda_as_on_cpu(cuda_device, tmp_path, monkeyp
 
 def test_the_dcgan_cli_trains_on_cuda_as_on_cpu(cuda_device, tmp_path, launches):
     pytest.importorskip("matplotlib")
-    from minigan import dcgan
+    from minigan.cli import train_dcgan as dcgan
     from minigan.data import offline_digits
 
     try:

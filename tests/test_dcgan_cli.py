@@ -1,4 +1,5 @@
-"""The training command ``python -m minigan.dcgan``: its flags, what it writes, exact resume.
+"""The training command ``python -m minigan dcgan``: its flags, what it writes, exact resume,
+and checkpoints of its older format.
 
 Tiny configurations (16 x 16 images, ngf = ndf = 8, the 256 digits of --quick in batches of
 128) keep each run to about a second."""
@@ -13,7 +14,8 @@ import numpy as np
 import pytest
 
 import minigan
-from minigan import dcgan
+from minigan.cli import train_dcgan as dcgan
+from minigan.gan import dcgan_training
 
 pytest.importorskip("matplotlib")
 
@@ -47,7 +49,8 @@ def test_a_quick_run_writes_grids_curves_metrics_and_a_checkpoint(tmp_path, caps
     assert state["epoch"] == 2
     summary = json.loads((tmp_path / "metrics.json").read_text())
     steps = summary["steps_per_epoch"]
-    assert summary["training_digits"] == dcgan.QUICK_DIGITS and steps == dcgan.QUICK_DIGITS // 128
+    quick = dcgan_training.QUICK_DIGITS
+    assert summary["training_digits"] == quick and steps == quick // 128
     assert [e["epoch"] for e in summary["epochs"]] == [1, 2]
     with open(tmp_path / "metrics.csv") as f:
         rows = list(csv.DictReader(f))
@@ -82,7 +85,8 @@ def test_resume_refuses_a_checkpoint_of_other_settings(tmp_path, capsys):
     code = dcgan.main([*TINY, "--out", str(tmp_path), "--epochs", "2", "--resume",
                        "--lr", "1e-3"])
     assert code == 1
-    assert "--lr 0.0002 there, 0.001 here" in capsys.readouterr().err
+    assert "--resume: the checkpoint was written by a run with other settings: lr 0.0002 " \
+        "there, 0.001 here" in capsys.readouterr().err
 
 
 def test_a_conditional_run_draws_a_row_per_class(tmp_path):
@@ -112,7 +116,7 @@ def test_bad_flags_exit_with_a_message_naming_the_flag(flags, message, capsys):
 
 def test_a_batch_larger_than_the_data_is_a_clear_error(tmp_path, capsys):
     assert dcgan.main([*TINY, "--out", str(tmp_path), "--batch_size", "300"]) == 1
-    assert "--batch_size 300 is larger than the 256 training digits" in capsys.readouterr().err
+    assert "batch_size 300 is larger than the 256 training digits" in capsys.readouterr().err
 
 
 def test_quick_defaults_and_the_held_out_split():
@@ -120,7 +124,7 @@ def test_quick_defaults_and_the_held_out_split():
     assert (args.ngf, args.ndf, args.epochs) == (16, 16, 2)
     args = dcgan.parse_args([])
     assert (args.ngf, args.ndf, args.epochs, args.image_size, args.nz) == (64, 64, 25, 32, 100)
-    digits = dcgan.training_digits(args)
+    digits = dcgan_training.training_digits(args.data, args.image_size, args.batch_size)
     counts = minigan.data.load_digits().class_counts()  # MNIST's 60,000 training digits
     kept = counts - np.array([round(0.2 * c) for c in counts])
     assert len(digits) == kept.sum() == 48000
@@ -130,16 +134,86 @@ def test_quick_defaults_and_the_held_out_split():
 def test_shrink_averages_blocks_of_the_padded_digits():
     images = np.zeros((1, 28, 28), np.uint8)
     images[0, :2, :2] = 200  # lands in the padded 32 x 32 at rows/columns 2..3: block (1, 1)
-    small = dcgan.shrink(minigan.data.Digits(images, np.array([3])), 16)
+    small = minigan.data.shrink(minigan.data.Digits(images, np.array([3])), 16)
     assert small.images.shape == (1, 16, 16) and small.labels.tolist() == [3]
     assert small.images[0, 1, 1] == 200 and small.images.sum() == 200
 
 
-def test_the_module_runs_as_a_command(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "minigan.dcgan", "--image_size", "20"],
+def test_the_package_runs_the_command():
+    result = subprocess.run([sys.executable, "-m", "minigan", "dcgan", "--image_size", "20"],
                             cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 2
-    assert "usage: python -m minigan.dcgan" in result.stderr
+    assert "usage: python -m minigan dcgan" in result.stderr
+    assert "--image_size must be a power of two >= 16" in result.stderr
+
+
+@pytest.mark.parametrize("argv", [[], ["--help"], ["-h"]])
+def test_the_package_alone_lists_the_commands(argv, capsys):
+    from minigan.__main__ import main
+
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "usage: python -m minigan COMMAND" in out
+    assert "  dcgan  " in out and "  mixture  " in out
+
+
+def test_an_unknown_command_is_named(capsys):
+    from minigan.__main__ import main
+
+    assert main(["gan"]) == 2
+    assert "unknown command 'gan'; expected one of dcgan, mixture" in capsys.readouterr().err
+
+
+# -- checkpoints of the command before it ran on the Trainer --------------------------------------
+# tests/data/dcgan_v1 holds what the older command wrote (its own state_dict: keys config,
+# epoch, rng, G, D, opt_G, opt_D, history, epochs) for
+OLD_FLAGS = ["--quick", "--image_size", "16", "--nz", "8", "--ngf", "4", "--ndf", "4",
+             "--batch_size", "128", "--no_progress", "--seed", "7"]
+# after one epoch (checkpoint_epoch1.npz), and the metrics.csv of its uninterrupted 2 epochs.
+OLD = ROOT / "tests" / "data" / "dcgan_v1"
+
+
+def test_an_old_checkpoint_is_converted_whole():
+    old = minigan.load(OLD / "checkpoint_epoch1.npz")
+    assert "step" not in old and set(old) == set(dcgan_training.OLD_CHECKPOINT_KEYS)
+    run = dcgan.build_run(dcgan.parse_args([*OLD_FLAGS, "--out", "unused"]))
+    run.load_checkpoint(OLD / "checkpoint_epoch1.npz")
+    assert run.epoch == 1 and run.trainer.step == len(old["history"]["step"]) == 2
+    assert_same_state(old["G"], run.G.state_dict())
+    assert_same_state(old["opt_D"], run.trainer.opt_D.state_dict())
+    assert run.trainer.rng.get_state() == old["rng"]
+    for m in ("d_loss", "g_loss", "d_real", "d_fake"):
+        assert run.history[m] == old["history"][m].tolist()
+    assert np.isnan(run.history["d_grad_norm"]).all()  # not recorded by the old command
+    assert run.epochs == json.loads(old["epochs"])
+    # Other settings are refused by name, as with a checkpoint of today's format.
+    other = dcgan.build_run(dcgan.parse_args([*OLD_FLAGS, "--out", "unused", "--seed", "8"]))
+    with pytest.raises(ValueError, match="other settings: seed 7 there, 8 here"):
+        other.load_checkpoint(OLD / "checkpoint_epoch1.npz")
+
+
+def test_an_old_checkpoint_resumes_to_the_old_uninterrupted_run(tmp_path):
+    (tmp_path / "checkpoint.npz").write_bytes((OLD / "checkpoint_epoch1.npz").read_bytes())
+    assert dcgan.main([*OLD_FLAGS, "--out", str(tmp_path), "--epochs", "2", "--resume"]) == 0
+    with open(tmp_path / "metrics.csv") as f:
+        ours = list(csv.DictReader(f))
+    with open(OLD / "metrics_epoch2.csv") as f:
+        theirs = list(csv.DictReader(f))
+    assert [(r["epoch"], r["step"]) for r in ours] == [(r["epoch"], r["step"]) for r in theirs]
+    for a, b in zip(ours, theirs):  # epoch 2 computed here: equal up to the BLAS's rounding
+        for m in ("d_loss", "g_loss", "d_real", "d_fake"):
+            assert float(a[m]) == pytest.approx(float(b[m]), rel=1e-5), (a["step"], m)
+    assert minigan.load(tmp_path / "checkpoint.npz")["step"] == 4  # now today's format
+
+
+def test_an_old_checkpoint_with_a_key_missing_says_which(tmp_path):
+    old = minigan.load(OLD / "checkpoint_epoch1.npz")
+    del old["opt_G"]
+    minigan.save(old, tmp_path / "broken.npz")
+    run = dcgan.build_run(dcgan.parse_args([*OLD_FLAGS, "--out", "unused"]))
+    with pytest.raises(minigan.serialization.CheckpointError,
+                       match=r"is not a checkpoint of the DCGAN of digits.*missing 'opt_G'"):
+        run.load_checkpoint(tmp_path / "broken.npz")
 
 
 def test_image_grid_tiles_scales_and_pads():

@@ -15,7 +15,7 @@ from minigan import nn
 from minigan.data import ring
 from minigan.gan import MEASURES, TrainingDivergedError
 from minigan.gan import doctor as gd
-from minigan.gan.doctor import Doctor, ImageProbe, MixtureProbe, SampleReference
+from minigan.gan.doctor import Doctor, ImageProbe, MixtureProbe, SampleReference, checks
 from minigan.gan.experiment import run_mixture
 from minigan.gan.presets import get_preset
 
@@ -175,6 +175,130 @@ def test_a_weak_discriminator_is_no_margin_far_from_the_data_and_no_progress():
     sharp = Doctor(scripted_probe(diversity=3.0, distance=2.0), probe_every=100)
     feed(sharp, 1000, G="G", d_real=0.8, d_fake=0.2)
     assert found(sharp) == []
+
+
+# -- each check on its own: evidence on either side of its thresholds -------------------------
+# The numbers sit at the documented thresholds (or a hair beside them), so that a changed value
+# or a flipped comparison fails here; the Doctor's tests above check how it feeds the checks.
+def records(n, **changes):
+    """``n`` records of HEALTHY with ``changes``, each a number or a list of n numbers."""
+    return [{m: float(np.broadcast_to(changes.get(m, HEALTHY[m]), n)[i]) for m in MEASURES}
+            for i in range(n)]
+
+
+def test_the_divergence_check_needs_a_non_finite_value_or_a_median_1e3_g0():
+    # a non-finite value is enough at once, before g0 or 10 records exist
+    assert checks.divergence(records(1, g_loss=math.nan), None, 5) == \
+        "g_loss became nan at step 5"
+    # the median gradient norm of the last 10 steps at 1e3 g0 (g0 = 1): divergence
+    evidence = checks.divergence(records(10, d_grad_norm=1e3), 1.0, 10)
+    assert evidence.startswith("D's gradient norm 1e+03 (median of the last 10 steps)")
+    assert checks.divergence(records(10, g_grad_norm=1e3), 1.0, 10).startswith("G's")
+    assert checks.divergence(records(10, d_grad_norm=999.0), 1.0, 10) is None
+    assert checks.divergence(records(10, d_grad_norm=2e3), 2.0, 10) is not None  # units of g0
+    assert checks.divergence(records(10, d_grad_norm=1.9e3), 2.0, 10) is None
+    # a median: 5 exploded steps of 10 are enough, 4 are not; only the last 10 steps count
+    assert checks.divergence(records(10, d_grad_norm=[1e5] * 5 + [1.0] * 5), 1.0, 10)
+    assert checks.divergence(records(10, d_grad_norm=[1e5] * 4 + [1.0] * 6), 1.0, 10) is None
+    assert checks.divergence(records(11, d_grad_norm=[1e5] * 5 + [1.0] * 6), 1.0, 11) is None
+    # no test on fewer than 10 records, or before g0 is known
+    assert checks.divergence(records(9, d_grad_norm=1e5), 1.0, 9) is None
+    assert checks.divergence(records(10, d_grad_norm=1e5), None, 10) is None
+
+
+def test_the_vanishing_gradient_check_needs_d_at_095_and_g_gradient_at_001_g0():
+    medians = {**HEALTHY, "d_real": 0.95, "d_fake": 1 - 0.95, "g_grad_norm": 0.01}
+    evidence = checks.vanishing_gradient(medians, 1.0, 101, 200)
+    assert evidence.startswith("D(x) 0.950 and D(G(z)) 0.05 (thresholds 0.95 and 0.05)")
+    assert evidence.endswith("medians of steps 101-200")
+    assert checks.vanishing_gradient({**medians, "g_grad_norm": 0.02}, 2.0, 1, 100)  # g0 units
+    for change in ({"d_real": 0.94}, {"d_fake": 0.06}, {"g_grad_norm": 0.0101}):
+        assert checks.vanishing_gradient({**medians, **change}, 1.0, 101, 200) is None, change
+    assert checks.vanishing_gradient(medians, None, 101, 200) is None  # no scale yet
+
+
+def test_the_mode_collapse_check_needs_near_samples_that_are_alike():
+    def probes(**changes):  # the last 3 probes
+        return {"diversity": [0.1, 0.5, 0.9], "distance": [0.49] * 3, **changes}
+    # diversity's median at 0.5, near the data (distance < 0.5): collapse
+    evidence = checks.mode_collapse(probes(), 100, 300)
+    assert evidence == ("samples near the data (distance 0.49 < 0.5): diversity 0.50 of the "
+                        "data's (threshold 0.5); medians of the probes at steps 100-300")
+    assert checks.mode_collapse(probes(diversity=[0.1, 0.51, 0.9]), 100, 300) is None
+    assert checks.mode_collapse(probes(distance=[0.5] * 3), 100, 300) is None  # far: unlearned
+    # varied samples on a quarter of the modes (2 of 8 by the median), not on 3 of 8
+    mixture = probes(diversity=[1.0] * 3, num_modes=[8] * 3, high_quality=[0.5] * 3)
+    assert "2 of 8 modes captured (threshold 2)" in \
+        checks.mode_collapse({**mixture, "modes_captured": [2, 2, 8]}, 100, 300)
+    assert checks.mode_collapse({**mixture, "modes_captured": [3, 3, 0]}, 100, 300) is None
+    grid = {**mixture, "num_modes": [25] * 3}  # a quarter of 25 modes: 6 captured, not 7
+    assert checks.mode_collapse({**grid, "modes_captured": [6] * 3}, 100, 300)
+    assert checks.mode_collapse({**grid, "modes_captured": [7] * 3}, 100, 300) is None
+    # with a judge: a class histogram at KL >= log 2 from uniform
+    judged = probes(diversity=[1.0] * 3, classes_present=[5] * 3)
+    assert "KL of the class histogram to uniform 0.69 (threshold 0.69)" in \
+        checks.mode_collapse({**judged, "class_kl": [math.log(2)] * 3}, 100, 300)
+    assert checks.mode_collapse({**judged, "class_kl": [0.69] * 3}, 100, 300) is None
+
+
+def test_the_oscillation_check_needs_a_swing_of_01_that_crosses_its_mean_4_times():
+    flat = [0.5] * 10
+    evidence = checks.oscillation(flat, [0.39, 0.61] * 5, 1, 1000)  # std 0.11, 9 crossings
+    assert evidence == ("D(G(z)) swings between 0.39 and 0.61 (std 0.11 of the window medians, "
+                        "threshold 0.1) and crosses its mean 9 times (threshold 4) in steps "
+                        "1-1,000")
+    assert checks.oscillation([0.39, 0.61] * 5, flat, 1, 1000).startswith("D(x) swings")
+    assert checks.oscillation(flat, [0.41, 0.59] * 5, 1, 1000) is None  # std 0.09
+    assert "(std 0.10 of" in checks.oscillation(flat, [0.3, 0.5] * 5, 1, 1000)  # 0.1 exactly
+    # two full periods cross the mean 4 times; a period and a half, 3 times
+    assert checks.oscillation(flat, [0.2, 0.2, 0.8, 0.8] * 2 + [0.2, 0.2], 1, 1000)
+    assert checks.oscillation(flat, [0.2, 0.2] + [0.8] * 3 + [0.2] * 3 + [0.8] * 2, 1, 1000) \
+        is None
+    # a trend, however large, crosses its mean once
+    assert checks.oscillation(flat, list(np.linspace(0.9, 0.1, 10)), 1, 1000) is None
+
+
+def test_the_weak_discriminator_check_needs_no_margin_far_samples_and_no_progress():
+    def probes(**changes):  # the last 3 probes
+        return {"diversity": [1.0] * 3, "d_margin": [0.9, 0.05, -0.2], "distance": [0.5] * 3,
+                **changes}
+    # a median margin of 0.05, at distance 0.5 that did not fall: a weak D
+    evidence = checks.weak_discriminator(probes(), 100, 300)
+    assert evidence.startswith("D(x) - D(G(z)) is 0.050 (threshold 0.05) while the samples are "
+                               "far from the data (distance 0.50 >= 0.5;")
+    assert "from 0.50 to 0.50 over the probes at steps 100-300" in evidence
+    assert checks.weak_discriminator(probes(d_margin=[0.051] * 3), 100, 300) is None
+    assert checks.weak_discriminator(probes(distance=[0.49] * 3), 100, 300) is None  # near
+    # G getting closer by a quarter or more is learning; by less, it is not
+    assert checks.weak_discriminator(probes(distance=[1.0, 0.9, 0.76]), 100, 300)
+    assert checks.weak_discriminator(probes(distance=[1.0, 0.9, 0.75]), 100, 300) is None
+
+
+def test_the_doctor_feeds_the_last_3_probes_and_the_last_10_windows_to_the_checks():
+    collapsed = Doctor(scripted_probe(diversity=0.1, distance=0.1), probe_every=100)
+    feed(collapsed, 299, G="G")
+    assert collapsed.diagnoses == []  # 2 probes: too few
+    feed(collapsed, 701, G="G", start=300)
+    assert collapsed.diagnoses[0].evidence.endswith("medians of the probes at steps 800-1,000")
+    swinging, d_fake = Doctor(), lambda s: 0.2 if (s - 1) // 100 % 2 else 0.6  # per window
+    feed(swinging, 999, d_fake=d_fake)
+    assert swinging.diagnoses == []  # 9 windows: too few
+    feed(swinging, 1001, start=1000, d_fake=d_fake)
+    (diagnosis,) = swinging.diagnoses
+    assert diagnosis.first_step == 1 and diagnosis.evidence.endswith("in steps 1,001-2,000")
+
+
+def test_every_name_of_the_doctor_stays_importable():
+    from minigan import gan
+
+    for name in ("Doctor", "Diagnosis", "MixtureProbe", "ImageProbe"):
+        assert getattr(gan, name) is getattr(gd, name)
+    for name in ("SampleReference", "Condition", "CONDITIONS", "EXPLODING", "RECENT",
+                 "DOMINANT", "VANISHING", "FAR", "LOW_DIVERSITY", "FEW_MODES",
+                 "UNEVEN_CLASSES", "SPAN", "SWING", "SWING_WINDOWS", "CROSSINGS", "NO_MARGIN",
+                 "PROGRESS"):
+        assert hasattr(gd, name), name
+    assert sorted(gd.__all__) == sorted(set(gd.__all__))
 
 
 # -- tiny runs ----------------------------------------------------------------------------------
@@ -357,11 +481,12 @@ def test_the_progress_bar_shows_the_doctors_status(capsys):
 
 def test_the_mixture_command_prints_the_report_and_writes_the_files(tmp_path, capsys):
     pytest.importorskip("matplotlib")
-    from minigan import mixture
+    from minigan.cli import train_mixture as mixture
+    from minigan.cli.common import write_doctor
 
     args = mixture.parse_args(["--doctor", "--out", str(tmp_path / "run")])
     assert args.doctor and not mixture.parse_args(["--out", str(tmp_path)]).doctor
-    mixture.write_doctor(collapsed_doctor(), args)
+    write_doctor(collapsed_doctor(), args.out, "a title")
     printed = capsys.readouterr().out
     assert "1. mode collapse, steps 100-600" in printed
     assert sorted(p.name for p in args.out.iterdir()) == ["doctor.json", "doctor.png",
@@ -371,7 +496,7 @@ def test_the_mixture_command_prints_the_report_and_writes_the_files(tmp_path, ca
 @pytest.mark.slow
 def test_a_mixture_run_with_the_doctor_writes_its_files(tmp_path, capsys):
     pytest.importorskip("matplotlib")
-    from minigan import mixture
+    from minigan.cli import train_mixture as mixture
 
     out = tmp_path / "run"
     mixture.main(["--steps", "20", "--eval_every", "5", "--doctor", "--no_progress",
@@ -385,7 +510,7 @@ def test_a_mixture_run_with_the_doctor_writes_its_files(tmp_path, capsys):
 
 def test_the_dcgan_command_writes_the_doctors_files(tmp_path, capsys):
     pytest.importorskip("matplotlib")
-    from minigan import dcgan
+    from minigan.cli import train_dcgan as dcgan
 
     out = tmp_path / "run"
     tiny = ["--quick", "--image_size", "16", "--ngf", "8", "--ndf", "8", "--batch_size", "128",

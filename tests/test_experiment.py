@@ -102,7 +102,7 @@ def test_presets_and_datasets_by_name():
     assert mixture_dataset("grid").num_modes == 25
     custom = ring(num_modes=3)
     assert mixture_dataset(custom) is custom
-    with pytest.raises(ValueError, match="unknown preset 'fast'; the presets are 'paper'"):
+    with pytest.raises(ValueError, match="unknown preset 'fast'; expected one of 'paper'"):
         get_preset("fast")
     with pytest.raises(ValueError, match="unknown field.*lr"):
         get_preset("paper", lr=1.0)

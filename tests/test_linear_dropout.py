@@ -35,8 +35,8 @@ def test_linear_is_the_affine_map_with_its_derivatives(case):
     y = F.linear(*_leaves(x, w, b))
     np.testing.assert_allclose(y.detach().numpy(), x @ w.T + (0 if b is None else b),
                                rtol=1e-12, atol=1e-12)
-    assert gradcheck(F.linear, *_leaves(x, w, b))
-    assert gradgradcheck(F.linear, *_leaves(x, w, b))
+    assert gradcheck(F.linear, _leaves(x, w, b))
+    assert gradgradcheck(F.linear, _leaves(x, w, b))
 
 
 @WITH_TORCH

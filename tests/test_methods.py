@@ -133,11 +133,14 @@ def test_methods_with_array_code_run_on_each_device(device, name):
     assert all(t.device == device for t in trainer.D.state_dict().values())
 
 
-def test_a_method_and_a_generator_loss_are_not_given_together():
+def test_the_method_alone_chooses_the_generator_loss():
+    """One keyword, ``method=``: the plain GAN's two generator losses are two of its names."""
     G, D = gan.MLPGenerator(2, 2, hidden=(4,)), _D(dtype=np.float32)
-    with pytest.raises(ValueError, match="either a method or a generator loss"):
-        gan.Trainer(G, D, optim.Adam(G.parameters()), optim.Adam(D.parameters()), ring(),
-                    method="wgan", loss="saturating")
+    opts = optim.Adam(G.parameters()), optim.Adam(D.parameters())
+    assert gan.Trainer(G, D, *opts, ring(), method="gan_saturating").method.loss == "saturating"
+    assert gan.Trainer(G, D, *opts, ring()).method.loss == "non_saturating"
+    with pytest.raises(TypeError, match="loss"):
+        gan.Trainer(G, D, *opts, ring(), method="wgan", loss="saturating")
 
 
 def _small_trainer(name, **options):
@@ -348,7 +351,7 @@ def test_maxout_is_the_largest_of_its_pieces(rng):
                                pieces.reshape(6, 4, 5).max(-1), rtol=1e-12)
     assert minigan.gradcheck(lambda t: layer(t), minigan.tensor(x, requires_grad=True))
     assert minigan.gradcheck(lambda w: F.linear(minigan.tensor(x), w).reshape(6, 4, 5)
-                             .max(dim=-1), layer.weight)
+                             .amax(dim=-1), layer.weight)
     assert "pieces=5" in repr(layer)
     with pytest.raises(ValueError, match="Maxout: pieces must be an int >= 1"):
         nn.Maxout(3, 4, pieces=0)

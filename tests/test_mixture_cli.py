@@ -1,4 +1,4 @@
-"""``python -m minigan.mixture``: a quick run writes its figures, animation, metrics and
+"""``python -m minigan mixture``: a quick run writes its figures, animation, metrics and
 checkpoint; an interrupted run resumes to the uninterrupted one; SIGTERM leaves a whole
 checkpoint; bad arguments stop with a message that names them."""
 
@@ -15,7 +15,7 @@ import pytest
 from states import assert_identical
 
 import minigan
-from minigan import mixture
+from minigan.cli import train_mixture as mixture
 from minigan.gan import Trainer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,7 +25,7 @@ def run_cli(*args, cwd):
     # One BLAS thread: these matrices are tiny, and on a busy machine threads only contend.
     env = dict(os.environ, MPLBACKEND="Agg", OPENBLAS_NUM_THREADS="1",
                PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
-    return subprocess.run([sys.executable, "-m", "minigan.mixture", *args], cwd=cwd, env=env,
+    return subprocess.run([sys.executable, "-m", "minigan", "mixture", *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=300)
 
 
@@ -151,7 +151,7 @@ def test_sigterm_mid_run_leaves_a_whole_checkpoint_and_no_temporary_file(tmp_pat
                PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
     # A checkpoint after every step: much of the run's time is spent saving.
     process = subprocess.Popen(
-        [sys.executable, "-m", "minigan.mixture", "--steps", "100000", "--eval_every", "100000",
+        [sys.executable, "-m", "minigan", "mixture", "--steps", "100000", "--eval_every", "100000",
          "--checkpoint-every", "1", "--no_progress", "--out", str(out)],
         cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:

@@ -113,7 +113,7 @@ def test_load_mnist_says_what_it_looked_for(tmp_path):
         load_mnist(tmp_path)
     with pytest.raises(FileNotFoundError, match="is not a folder"):
         load_mnist(tmp_path / "train-images-idx3-ubyte")
-    with pytest.raises(ValueError, match="split must be 'train' or 'test', got 'val'"):
+    with pytest.raises(ValueError, match="load_mnist: unknown split 'val'; expected one of"):
         load_mnist(tmp_path, "val")
 
 
@@ -194,7 +194,7 @@ def test_load_digits_without_a_folder_gives_the_packaged_splits(packaged):
         digits = load_digits(split=split)
         np.testing.assert_array_equal(digits.images, packaged[split].images)
         np.testing.assert_array_equal(digits.labels, packaged[split].labels)
-    with pytest.raises(ValueError, match="split must be 'train' or 'test', got 'valid'"):
+    with pytest.raises(ValueError, match="unknown split 'valid'; expected one of 'train', 'test'"):
         load_digits(split="valid")
 
 

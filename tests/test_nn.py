@@ -259,7 +259,8 @@ def test_dcgan_init():
 
 
 def test_reference_dcgan_parameter_counts():
-    """The 64x64 DCGAN of the design notes: 3,576,707 and 2,765,569 parameters."""
+    """The 64x64 DCGAN of PyTorch's example (docs/architecture.md): 3,576,707 and 2,765,569
+    parameters."""
     chans = [512, 256, 128, 64]
     g_layers = [nn.ConvTranspose2d(100, 512, 4, 1, 0, bias=False), nn.BatchNorm2d(512), nn.ReLU()]
     for c_in, c_out in zip(chans, chans[1:]):
@@ -564,9 +565,9 @@ def test_repr_shows_layers_and_parameter_counts():
     (lambda: nn.Conv2d(3, 4, (3, 3, 3)), "kernel_size must be an int or a pair"),
     (lambda: nn.Conv2d(3, 4, 3, padding=-1), "padding must be an int >= 0"),
     (lambda: nn.ConvTranspose2d(3, 4, 4, 2, 1, output_padding=2), "output_padding"),
-    (lambda: nn.BatchNorm2d(3, eps=0), "eps must be > 0"),
+    (lambda: nn.BatchNorm2d(3, eps=0), "BatchNorm2d: eps must be a number > 0, got 0"),
     (lambda: nn.BatchNorm2d(3, momentum=1.5), r"momentum must be a number in \[0, 1\]"),
-    (lambda: nn.Dropout(1.0), r"p must be a number in \[0, 1\)"),
+    (lambda: nn.Dropout(1.0), r"Dropout: p must be a probability in \[0, 1\), got 1\.0"),
 ])
 def test_bad_layer_arguments(build, message):
     with pytest.raises(ValueError, match=message):

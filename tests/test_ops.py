@@ -98,8 +98,14 @@ OPS = [
     Op("sum", lambda F, x, d, k: F.sum(x, d, k), S.reductions()),
     Op("mean", lambda F, x, d, k: F.mean(x, d, k), S.reductions()),
     Op("var", lambda F, x, d, k, c: F.var(x, d, keepdim=k, correction=c), S.variances()),
-    Op("max", lambda F, x, d, k: F.max(x, d, k), S.reductions(unique=True)),
-    Op("min", lambda F, x, d, k: F.min(x, d, k), S.reductions(unique=True)),
+    Op("amax", lambda F, x, d, k: F.amax(x, d, k), S.reductions(unique=True)),
+    Op("amin", lambda F, x, d, k: F.amin(x, d, k), S.reductions(unique=True)),
+    Op("max", lambda F, x, d, k: F.max(x, d, k).values, S.reductions(unique=True,
+                                                                      single_dim=True)),
+    Op("min", lambda F, x, d, k: F.min(x, d, k).values, S.reductions(unique=True,
+                                                                      single_dim=True)),
+    Op("max()", lambda F, x: F.max(x), st.tuples(S.inputs(S.shapes(), unique=True))),
+    Op("min()", lambda F, x: F.min(x), st.tuples(S.inputs(S.shapes(), unique=True))),
     Op("logsumexp", lambda F, x, d, k: F.logsumexp(x, d, k), S.reductions(all_dims=False)),
     Op("log_softmax", lambda F, x, d, k: F.log_softmax(x, d), S.reductions(single_dim=True)),
     Op("softmax", lambda F, x, d, k: F.softmax(x, d), S.reductions(single_dim=True)),
@@ -166,8 +172,12 @@ ALIASES = [
     Alias("x.sum()", lambda F, x, d, k: x.sum(d, keepdim=k), "sum"),
     Alias("x.mean()", lambda F, x, d, k: x.mean(d, keepdim=k), "mean"),
     Alias("x.var()", lambda F, x, d, k, c: x.var(d, keepdim=k, correction=c), "var"),
-    Alias("x.max()", lambda F, x, d, k: x.max(d, keepdim=k), "max"),
-    Alias("x.min()", lambda F, x, d, k: x.min(d, keepdim=k), "min"),
+    Alias("x.amax()", lambda F, x, d, k: x.amax(d, keepdim=k), "amax"),
+    Alias("x.amin()", lambda F, x, d, k: x.amin(d, keepdim=k), "amin"),
+    Alias("x.max(dim)", lambda F, x, d, k: x.max(d, keepdim=k).values, "max"),
+    Alias("x.min(dim)", lambda F, x, d, k: x.min(d, keepdim=k).values, "min"),
+    Alias("x.max()", lambda F, x: x.max(), "max()"),
+    Alias("x.min()", lambda F, x: x.min(), "min()"),
     Alias("x.logsumexp()", lambda F, x, d, k: x.logsumexp(d, keepdim=k), "logsumexp"),
     Alias("x.log_softmax()", lambda F, x, d, k: x.log_softmax(d), "log_softmax"),
     Alias("x.softmax()", lambda F, x, d, k: x.softmax(d), "softmax"),
@@ -199,7 +209,7 @@ CORE_OPS = [
     "add", "sub", "mul", "div", "neg", "pow",
     "exp", "log", "sqrt", "abs", "tanh", "sigmoid", "softplus", "log_sigmoid", "relu",
     "leaky_relu", "clamp", "maximum", "minimum", "where",
-    "sum", "mean", "var", "max", "min", "logsumexp", "log_softmax", "softmax",
+    "sum", "mean", "var", "amax", "amin", "max", "min", "logsumexp", "log_softmax", "softmax",
     "reshape", "permute", "transpose", "flatten", "unsqueeze", "squeeze", "broadcast_to",
     "sum_to", "index", "cat", "concatenate", "stack", "pad", "to",
     "matmul", "cross_entropy",
@@ -225,8 +235,8 @@ def check_gradients(op, args, device):
     def f(*xs):
         return op.fn(F, *case.minigan_args(xs, device))
 
-    gradcheck(f, *leaves)
-    gradgradcheck(f, *leaves)
+    gradcheck(f, leaves)
+    gradgradcheck(f, leaves)
 
 
 # -- 1. gradients against finite differences -----------------------------------------------------
@@ -451,11 +461,13 @@ TIES = np.array([[1.0, 3.0, 3.0], [2.0, 2.0, 0.0]])
     (lambda F, x: F.clamp(x, 0.0, 0.5), (KINK,)),  # 1 on both bounds
     (lambda F, a, b: F.maximum(a, b), (KINK, HALF)),  # ties split evenly
     (lambda F, a, b: F.minimum(a, b), (KINK, HALF)),
-    (lambda F, x: F.max(x, 1), (TIES,)),  # ties split evenly, like amax
-    (lambda F, x: F.min(x, 0, True), (TIES,)),
-    (lambda F, x: F.max(x), (TIES,)),
-], ids=["relu", "abs", "leaky_relu", "clamp", "maximum", "minimum", "max(dim)", "min(dim)",
-        "max()"])
+    (lambda F, x: F.amax(x, 1), (TIES,)),  # ties split evenly
+    (lambda F, x: F.amin(x, (0, 1), True), (TIES,)),
+    (lambda F, x: F.max(x, 1).values, (TIES,)),  # the first of the ties takes it all
+    (lambda F, x: F.min(x, 0, True).values, (TIES,)),
+    (lambda F, x: F.max(x), (TIES,)),  # ties split evenly
+], ids=["relu", "abs", "leaky_relu", "clamp", "maximum", "minimum", "amax", "amin", "max(dim)",
+        "min(dim)", "max()"])
 def test_kink_conventions_match_torch(torch, device, fn, args):
     compare_with_torch(torch, fn, [S.Input(a.copy()) for a in args], device)
 

@@ -241,12 +241,12 @@ def test_sgd_state_does_not_load_into_adam():
 
 
 @pytest.mark.parametrize("make, message", [
-    (lambda p: optim.SGD(p, lr=-0.1), "lr must be >= 0"),
+    (lambda p: optim.SGD(p, lr=-0.1), "SGD: lr must be a number >= 0, got -0.1"),
     (lambda p: optim.SGD(p, nesterov=True), "nesterov"),
     (lambda p: optim.SGD(p, momentum=0.9, dampening=0.1, nesterov=True), "nesterov"),
     (lambda p: optim.Adam(p, betas=(1.0, 0.9)), "betas"),
     (lambda p: optim.Adam(p, betas=(0.9,)), "betas"),
-    (lambda p: optim.Adam(p, eps=-1e-8), "eps must be >= 0"),
+    (lambda p: optim.Adam(p, eps=-1e-8), "Adam: eps must be a number >= 0"),
     (lambda p: optim.Adam([{"params": p, "momentum": 0.9}]), "unknown hyperparameters"),
     (lambda p: optim.Adam([]), "empty parameter list"),
     (lambda p: optim.Adam(p + p), "appears twice"),

@@ -334,5 +334,5 @@ def test_generator_state_save_and_restore_continues_the_stream():
 
 @pytest.mark.parametrize("seed", [-1, 1.5, "0"])
 def test_bad_seeds_are_rejected(seed, default_stream):
-    with pytest.raises(ValueError, match="seed must be a non-negative int"):
+    with pytest.raises(ValueError, match="manual_seed: seed must be an int >= 0, got"):
         minigan.manual_seed(seed)

@@ -40,8 +40,8 @@ def _trainer_state(trainer):
 
 # -- the step ----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("loss", ["non_saturating", "saturating"])
-def test_train_step_matches_the_classic_pytorch_loop(torch, loss, rng):
+@pytest.mark.parametrize("method", ["gan", "gan_saturating"])
+def test_train_step_matches_the_classic_pytorch_loop(torch, method, rng):
     """k = 2 updates of D on detached fakes, then one of G through D: the same weights as
     the textbook PyTorch loop after three rounds, and D's .grad holds its own last gradient."""
     k, rounds, n = 2, 3, 8
@@ -66,7 +66,7 @@ def test_train_step_matches_the_classic_pytorch_loop(torch, loss, rng):
             t_opt_D.step()
         d_grads = [p.grad.clone() for p in tD.parameters()]
         logits = tD(fake).reshape(-1)
-        g_loss = bce(logits, ones) if loss == "non_saturating" else -bce(logits, zeros)
+        g_loss = bce(logits, ones) if method == "gan" else -bce(logits, zeros)
         t_opt_G.zero_grad()
         g_loss.backward()
         t_opt_G.step()
@@ -74,7 +74,7 @@ def test_train_step_matches_the_classic_pytorch_loop(torch, loss, rng):
     m_reals, m_noises = iter(reals), iter(noises)
     for _ in range(rounds):
         record = gan.train_step(G, D, opt_G, opt_D, lambda: minigan.tensor(next(m_reals)),
-                                lambda: minigan.tensor(next(m_noises)), k=k, loss=loss)
+                                lambda: minigan.tensor(next(m_noises)), k=k, method=method)
     np.testing.assert_allclose(record["g_loss"], g_loss.item(), rtol=1e-12)
     np.testing.assert_allclose(record["d_loss"], d_loss.item(), rtol=1e-12)
     for ours, theirs in [(G, tG), (D, tD)]:
@@ -106,8 +106,8 @@ def test_train_step_checks_its_arguments_before_updating():
     G, D = _players()
     before = G.state_dict()
     sampler = lambda: gan.sample_noise(4, 1)  # noqa: E731
-    with pytest.raises(ValueError, match="known generator losses are 'non_saturating'"):
-        gan.train_step(G, D, _adam(G), _adam(D), sampler, sampler, loss="minimax")
+    with pytest.raises(ValueError, match="unknown method 'minimax'; the known methods are 'gan'"):
+        gan.train_step(G, D, _adam(G), _adam(D), sampler, sampler, method="minimax")
     with pytest.raises(ValueError, match="k .* must be an int >= 1, got 0"):
         gan.train_step(G, D, _adam(G), _adam(D), sampler, sampler, k=0)
     assert_identical(G.state_dict(), before)
@@ -207,10 +207,153 @@ def test_periodic_checkpoints_hold_the_state_of_their_step(tmp_path):
 def test_loading_into_a_trainer_configured_differently_is_refused(tmp_path):
     trainer = _trainer(k=1)
     trainer.fit(2, checkpoint=tmp_path / "k1.npz", progress=False)
-    other = _trainer(k=2, loss="saturating")
-    with pytest.raises(ValueError, match="k=1 there, 2 here.*loss='non_saturating' there"):
+    other = _trainer(k=2, method="gan_saturating")
+    with pytest.raises(ValueError, match=r"k=1 there, 2 here; method=\"gan\(loss="
+                                         r"'non_saturating'\)\" there, \"gan_saturating"):
         other.load_checkpoint(tmp_path / "k1.npz")
     assert other.step == 0
+
+
+def test_a_checkpoint_from_before_loss_was_retired_still_loads():
+    """Older checkpoints name the generator loss in the configuration (the method's name holds
+    it too) and count no epochs."""
+    trainer = _trainer()
+    trainer.fit(2, progress=False)
+    state = trainer.state_dict()
+    state["config"]["loss"] = "non_saturating"
+    del state["epoch"]
+    other = _trainer()
+    other.load_state_dict(state)
+    assert other.step == 2 and other.epoch == 0
+    assert_identical(other.G.state_dict(), trainer.G.state_dict())
+
+
+# -- by epochs, with labels, with an averaged G ---------------------------------------------------
+
+class _Batches:
+    """A loader of fixed batches: iterable, with a len, no randomness of its own."""
+
+    def __init__(self, batches):
+        self.batches = batches
+
+    def __iter__(self):
+        return iter(self.batches)
+
+    def __len__(self):
+        return len(self.batches)
+
+
+def test_fit_epochs_serves_each_batch_once_per_epoch_in_order():
+    rng = np.random.default_rng(0)
+    batches = [minigan.tensor(rng.normal(2, 0.5, (8, 1)), dtype=np.float32) for _ in range(3)]
+    trainer, seen = _trainer(data=_Batches(batches), batch_size=8, seed=4), []
+    trainer.fit_epochs(2, callback=lambda t: seen.append((t.epoch, t.step, t.epoch_seconds)),
+                       progress=False)
+    assert [(epoch, step) for epoch, step, _ in seen] == [(1, 3), (2, 6)]
+    assert all(seconds > 0 for *_, seconds in seen) and trainer.history["step"] == [1, 2, 3, 4,
+                                                                                    5, 6]
+    # The same rounds by hand: the loader's batches in order, the noise from the trainer's seed.
+    G, D = _players()
+    opt_G, opt_D, noise = _adam(G), _adam(D), minigan.Generator(4)
+    for batch in batches * 2:
+        gan.train_step(G, D, opt_G, opt_D, lambda b=batch: b,
+                       lambda: gan.sample_noise(8, (1,), "normal", noise))
+    assert_identical(G.state_dict(), trainer.G.state_dict())
+    assert_identical(D.state_dict(), trainer.D.state_dict())
+
+
+def test_fit_epochs_plays_k_batches_a_round():
+    batches = [minigan.randn(8, 1) for _ in range(5)]
+    trainer = _trainer(data=_Batches(batches), batch_size=8, k=2)
+    trainer.fit_epochs(1, progress=False)
+    assert trainer.step == 2 and trainer.epoch == 1  # 5 // 2 rounds; the fifth batch unused
+    with pytest.raises(TypeError, match="is not a loader of batches"):
+        _trainer().fit_epochs(1, progress=False)
+    with pytest.raises(TypeError, match="has no sample.*train it by epochs with fit_epochs"):
+        _trainer(data=_Batches(batches)).fit(1, progress=False)
+
+
+def _conditional_digits(seed=3, **config):
+    """A tiny class-conditional DCGAN on 64 digits, its loader drawing from the trainer's
+    generator (as the DCGAN command's does)."""
+    from minigan.data import DigitLoader, Digits
+
+    rng = minigan.Generator(seed)
+    digits = Digits(np.random.default_rng(0).integers(0, 256, (64, 16, 16), dtype=np.uint8),
+                    np.arange(64) % 10)
+    G = gan.DCGANGenerator(4, 4, 1, 16, num_classes=10, generator=rng)
+    D = gan.DCGANDiscriminator(4, 1, 16, num_classes=10, generator=rng)
+    loader = DigitLoader(digits, 16, drop_last=True, size=16, generator=rng)
+    return gan.Trainer(G, D, _adam(G), _adam(D), loader, batch_size=16, conditional=True,
+                       seed=rng, **config)
+
+
+def test_a_conditional_trainer_plays_each_batch_with_its_labels():
+    trainer = _conditional_digits()
+    assert trainer.rng is trainer.data.generator  # a Generator as the seed is used as it is
+    trainer.fit_epochs(1, progress=False)
+    # By hand: both players given the labels of the real batch, as in PyTorch's conditional
+    # examples; the noise drawn after the batch, from the same generator.
+    hand = _conditional_digits()
+    for images, labels in hand.data:
+        gan.train_step(gan.WithLabels(hand.G, labels), gan.WithLabels(hand.D, labels),
+                       hand.opt_G, hand.opt_D, lambda x=images: x,
+                       lambda: gan.sample_noise(16, (4,), "normal", hand.rng))
+    assert_identical(hand.G.state_dict(), trainer.G.state_dict())
+    assert_identical(hand.D.state_dict(), trainer.D.state_dict())
+    trainer.fit(2, progress=False)  # by steps: batches of DigitLoader.sample_with_labels
+    assert trainer.step == 6
+
+
+class _RunningMean:
+    """An averaged copy of G's weights: their mean over the updates seen so far."""
+
+    def __init__(self):
+        self.count, self.mean = 0, None
+
+    def update_parameters(self, G):
+        weights = [p.detach().numpy().copy() for p in G.parameters()]
+        self.count += 1
+        self.mean = weights if self.mean is None else \
+            [m + (w - m) / self.count for m, w in zip(self.mean, weights)]
+
+    def state_dict(self):
+        return {"count": self.count, "mean": {str(i): m for i, m in enumerate(self.mean)}}
+
+    def load_state_dict(self, state):
+        self.count = int(state["count"])
+        self.mean = [np.asarray(state["mean"][str(i)]) for i in range(len(state["mean"]))]
+
+
+def test_the_averaged_g_is_updated_after_each_step_and_saved_with_the_checkpoints(tmp_path):
+    seen = []
+    trainer = _trainer(averaged_G=_RunningMean(), seed=2)
+    trainer.fit(4, callback=lambda t: seen.append([p.detach().numpy().copy()
+                                                   for p in t.G.parameters()]),
+                every=1, checkpoint=tmp_path / "a.npz", checkpoint_every=2, progress=False)
+    assert trainer.averaged_G.count == 4
+    for mean, weights in zip(trainer.averaged_G.mean, zip(*seen)):
+        np.testing.assert_allclose(mean, np.mean(weights, axis=0), rtol=1e-6)
+    resumed = _trainer(averaged_G=_RunningMean(), seed=2)
+    resumed.load_checkpoint(tmp_path / "a.npz")
+    assert resumed.averaged_G.count == 4
+    for a, b in zip(resumed.averaged_G.mean, trainer.averaged_G.mean):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError, match="the checkpoint holds averaged copy of G; this trainer "
+                                         "has none"):
+        _trainer(seed=2).load_checkpoint(tmp_path / "a.npz")
+
+
+def test_resume_by_epochs_with_labels_and_an_averaged_g_is_bit_exact(tmp_path):
+    straight = _conditional_digits(averaged_G=_RunningMean())
+    straight.fit_epochs(2, progress=False)
+    first = _conditional_digits(averaged_G=_RunningMean())
+    first.fit_epochs(1, checkpoint=tmp_path / "c.npz", progress=False)
+    resumed = _conditional_digits(seed=9, averaged_G=_RunningMean())  # other weights at first
+    resumed.load_checkpoint(tmp_path / "c.npz")
+    assert (resumed.epoch, resumed.step) == (1, 4)
+    resumed.fit_epochs(1, progress=False)
+    assert_identical(_trainer_state(resumed), _trainer_state(straight))
 
 
 # -- the divergence check -----------------------------------------------------------------------
@@ -268,11 +411,11 @@ def test_a_nan_gradient_stops_training_at_its_step_even_with_finite_losses():
 # -- the trainer's arguments --------------------------------------------------------------------
 
 @pytest.mark.parametrize("config, error, words", [
-    ({"loss": "wgan"}, ValueError, "known generator losses are 'non_saturating', 'saturating'"),
+    ({"method": "minimax"}, ValueError, "unknown method 'minimax'; the known methods are"),
     ({"k": 0}, ValueError, "k must be an int >= 1"),
     ({"batch_size": 0}, ValueError, "batch_size must be an int >= 1"),
     ({"noise": "cauchy"}, ValueError, "unknown noise 'cauchy'; expected one of 'normal'"),
-    ({"data": 42}, TypeError, "data must have a sample"),
+    ({"data": 42}, TypeError, "data must have a sample.* or be a loader"),
 ])
 def test_bad_trainer_arguments_are_named(config, error, words):
     with pytest.raises(error, match=words):

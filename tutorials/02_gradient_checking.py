@@ -117,12 +117,14 @@ save(fig, args.out, "finite_differences.png")
 # For a function of tensors, `gradcheck` builds the whole Jacobian twice, once from backward (one
 # backward pass per output element) and once from central differences (two forward passes per
 # input element), and compares them entry by entry. It returns `True` or raises
-# `GradcheckError` naming the entry that disagrees.
+# `GradcheckError` naming the entry that disagrees. It is called as PyTorch's
+# `torch.autograd.gradcheck` is: `gradcheck(fn, inputs)`, the inputs as one tuple (a single
+# tensor may stand alone).
 
 # %%
 x = minigan.randn(3, 4, dtype=np.float64, requires_grad=True)
 w = minigan.randn(4, 2, dtype=np.float64, requires_grad=True)
-print("tanh(x @ w):", minigan.gradcheck(lambda x, w: F.tanh(x @ w), x, w))
+print("tanh(x @ w):", minigan.gradcheck(lambda x, w: F.tanh(x @ w), (x, w)))
 
 try:
     minigan.gradcheck(F.tanh, x.float().detach().requires_grad_())
@@ -130,13 +132,14 @@ except TypeError as error:
     print("in float32:", error)
 
 # %% [markdown]
-# A full Jacobian costs a pass per element, too many for a large input. `mode="random"` checks
-# a few random projections $u^\top J v$ instead: one backward and two forwards each.
+# A full Jacobian costs a pass per element, too many for a large input. `fast_mode=True` (the
+# name PyTorch uses) checks a few random projections $u^\top J v$ instead: one backward and two
+# forwards each.
 
 # %%
 big = minigan.randn(64, 128, dtype=np.float64, requires_grad=True)
 print("random directions, 8192 inputs:",
-      minigan.gradcheck(lambda big: F.sigmoid(big).sum(dim=1), big, mode="random"))
+      minigan.gradcheck(lambda big: F.sigmoid(big).sum(dim=1), big, fast_mode=True))
 
 # %% [markdown]
 # ## 3. What a wrong gradient looks like
@@ -282,7 +285,8 @@ except minigan.GradcheckError as error:
 #
 # - A central difference is accurate to $O(\varepsilon^2)$ until rounding, $u/\varepsilon$, takes
 #   over; in float64 that leaves about 12 good digits, in float32 only 5 or 6.
-# - `gradcheck` (float64) compares the whole Jacobian; `mode="random"` for large inputs.
+# - `gradcheck(fn, inputs)` (float64) compares the whole Jacobian; `fast_mode=True` for large
+#   inputs.
 # - A wrong backward runs fine and is caught only by checking; check over a range of inputs.
 # - `create_graph=True` gives second derivatives; `gradgradcheck` checks them, and catches a
 #   backward that is right numerically but not differentiable.

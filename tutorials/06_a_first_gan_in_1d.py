@@ -145,8 +145,7 @@ def sample_noise():
 stages = [0, STEPS // 30, STEPS // 10, STEPS // 5, STEPS]
 snapshots = [snapshot(G, D)]
 for step in progress(range(1, STEPS + 1), desc="GAN by hand"):
-    record = gan.train_step(G, D, opt_G, opt_D, sample_real, sample_noise, k=K,
-                            loss="non_saturating")
+    record = gan.train_step(G, D, opt_G, opt_D, sample_real, sample_noise, k=K, method="gan")
     if step in stages:
         snapshots.append(snapshot(G, D))
 print({name: round(value, 4) for name, value in record.items()})
@@ -169,14 +168,16 @@ save(fig, args.out, "first_gan.png")
 # of the mean $D(x)$ and $D(G(z))$ and of both players' gradient norms; a progress bar;
 # callbacks; checkpoints that a run can resume from exactly; and a clear error if a loss or a
 # gradient becomes NaN. With the same seed it makes the same draws in the same order as our
-# loop above, so it must end with the same weights.
+# loop above, so it must end with the same weights. Its `method=` says which game is played
+# (as for `train_step`): the GAN with either generator loss is `gan.methods.GAN(loss)`, by name
+# `"gan"` (non-saturating, the default) and `"gan_saturating"`.
 
 # %%
 def train(loss):
     G, D = make_players()
     opt_G, opt_D = make_optimizers(G, D)
     trainer = gan.Trainer(G, D, opt_G, opt_D, p_data, batch_size=BATCH, noise="uniform", k=K,
-                          loss=loss, seed=0)
+                          method=gan.methods.GAN(loss), seed=0)
     shots = [snapshot(G, D)]
     trainer.fit(STEPS, callback=lambda t: shots.append(snapshot(t.G, t.D)), every=stages[1:])
     return trainer, shots

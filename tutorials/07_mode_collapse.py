@@ -190,7 +190,7 @@ print(f"[animation] {gif}")
 # One seed could be luck. The slow test of the demo runs both configurations on 10 seeds, and
 # `benchmarks/mode_collapse.py` runs every method on the ring and the grid with 10 seeds each;
 # tutorial 08 puts every method side by side. The command line does one run with all the
-# figures: `python -m minigan.mixture --dataset ring --method pacgan2 --seed 3 --out runs/x`.
+# figures: `python -m minigan mixture --dataset ring --method pacgan2 --seed 3 --out runs/x`.
 #
 # ## What to take away
 #

@@ -25,7 +25,7 @@
 #
 # Run it as a script (`python tutorials/09_dcgan_mnist.py --out runs/09`, about five minutes
 # on two CPU cores; `--quick` for a smoke run) or open it as a notebook. For longer runs with
-# checkpoints and resume, use the command `python -m minigan.dcgan` (see `docs/results.md`).
+# checkpoints and resume, use the command `python -m minigan dcgan` (see `docs/results.md`).
 
 # %%
 import numpy as np
@@ -164,6 +164,6 @@ fig = viz.draw_loss_curves(history, title="DCGAN on digits: the two losses and D
 save(fig, args.out, "loss_curves.png")
 
 # %% [markdown]
-# **Try it**: train longer with `python -m minigan.dcgan --ngf 32 --ndf 32 --epochs 5`; make
+# **Try it**: train longer with `python -m minigan dcgan --ngf 32 --ndf 32 --epochs 5`; make
 # D weaker (`--ndf 16`) and watch $D(G(z))$; or set the generator loss to the saturating one
 # (tutorial 04) and see how slowly G starts.

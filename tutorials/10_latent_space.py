@@ -20,7 +20,7 @@
 # smoothly into another. Radford et al. (2016) used exactly this walk as evidence that DCGAN
 # does not memorise.
 #
-# 1. a trained DCGAN (from `python -m minigan.dcgan`, trained here if there is none);
+# 1. a trained DCGAN (from `python -m minigan dcgan`, trained here if there is none);
 # 2. interpolation between latent points, straight and along the sphere;
 # 3. a class-conditional DCGAN: one row per digit, one column per latent point.
 #
@@ -36,29 +36,30 @@ import numpy as np
 from _common import parse_args, plt, save
 
 import minigan
-from minigan import dcgan, viz
+from minigan import gan, viz
 
 args = parse_args("Tutorial 10: walking the latent space", default_out="runs/10")
 if args.quick:
-    FLAGS = ["--quick", "--ngf", "8", "--ndf", "8", "--epochs", "1", "--no_progress"]
+    SETTINGS = dict(quick=True, ngf=8, ndf=8, epochs=1, progress=False)
     RUNS = args.out / "runs"
 else:
-    FLAGS = ["--ngf", "32", "--ndf", "32", "--epochs", "5"]
+    SETTINGS = dict(ngf=32, ndf=32, epochs=5)
     RUNS = Path("runs")
 
 
 # %% [markdown]
 # ## 1. A trained generator
 #
-# The command of the README: `python -m minigan.dcgan --ngf 32 --ndf 32
-# --epochs 5 --out runs/dcgan`; `dcgan.resume_or_train` runs it, or only reloads its
-# checkpoint when that run is already complete. We keep its generator and draw with
-# `dcgan.generate`, which puts G in eval mode (batch norm with its running statistics: each
+# The command of the README: `python -m minigan dcgan --ngf 32 --ndf 32
+# --epochs 5 --out runs/dcgan`; `gan.train_dcgan` trains the same run (`gan.DCGANRun`, the
+# command's recipe) with its checkpoint in the same folder, or only reloads that checkpoint
+# when the run is already complete. We keep its generator and draw with
+# `gan.generate`, which puts G in eval mode (batch norm with its running statistics: each
 # image depends on its own $z$ only, not on the rest of the batch).
 
 # %%
-run = dcgan.resume_or_train([*FLAGS, "--out", str(RUNS / "dcgan")])
-G, nz = run.G, run.args.nz
+run = gan.train_dcgan(RUNS / "dcgan", **SETTINGS)
+G, nz = run.G, run.settings["nz"]
 print(f"a generator after {run.epoch} epochs:", G)
 
 # %% [markdown]
@@ -102,7 +103,7 @@ for i, (z0, z1) in enumerate(pairs):
         rows.append(walk(z0, z1, t))
         names.append(f"{walk.__name__} {i + 1}")
 z = minigan.tensor(np.concatenate(rows), dtype=np.float32)
-images = dcgan.generate(G, z)
+images = gan.generate(G, z)
 fig, ax = plt.subplots(figsize=(7.5, 5.2))
 viz.draw_image_grid(images, nrow=len(t), ax=ax, row_labels=names,
                     title="from z0 (left) to z1 (right): straight and spherical walks")
@@ -122,11 +123,11 @@ save(fig, args.out, "interpolation.png")
 # *what* is drawn (the class) from *how* (the rest: slant, thickness, width), which $z$ carries.
 
 # %%
-crun = dcgan.resume_or_train([*FLAGS, "--conditional", "--out", str(RUNS / "cdcgan")])
+crun = gan.train_dcgan(RUNS / "cdcgan", conditional=True, **SETTINGS)
 columns = 8
 z = minigan.tensor(np.tile(rng.normal(size=(columns, nz)), (10, 1)), dtype=np.float32)
 labels = np.repeat(np.arange(10), columns)  # row y: class y, with the same 8 latent points
-images = dcgan.generate(crun.G, z, labels)
+images = gan.generate(crun.G, z, labels)
 fig, ax = plt.subplots(figsize=(5.2, 6.2))
 viz.draw_image_grid(images, nrow=columns, ax=ax, row_labels=[f"y = {y}" for y in range(10)],
                     title="conditional DCGAN: a row per class, a column per z")

@@ -25,7 +25,7 @@
 #    (2015) warned against it.
 #
 # Run it as a script (`python tutorials/11_evaluating_gans.py --out runs/11`; it reuses the
-# model of `python -m minigan.dcgan --ngf 32 --ndf 32 --epochs 5 --out runs/dcgan`, training it
+# model of `python -m minigan dcgan --ngf 32 --ndf 32 --epochs 5 --out runs/dcgan`, training it
 # first when it is not there; `--quick` for a smoke run) or open it as a notebook.
 
 # %%
@@ -36,23 +36,23 @@ import numpy as np
 from _common import parse_args, plt, progress, save
 
 import minigan
-from minigan import data, dcgan, gan, viz
+from minigan import data, gan, viz
 
 ev = gan.evaluation
 args = parse_args("Tutorial 11: evaluating a GAN of digits", default_out="runs/11")
 if args.quick:
-    FLAGS = ["--quick", "--ngf", "8", "--ndf", "8", "--epochs", "1", "--no_progress",
-             "--out", str(args.out / "runs" / "dcgan")]
+    RUN = dict(out=args.out / "runs" / "dcgan", quick=True, ngf=8, ndf=8, epochs=1,
+               progress=False)
     N, CLASSIFIER_EPOCHS, CLASSIFIER_DIGITS, PARZEN_DIGITS = 200, 1, 200, 200
 else:
-    FLAGS = ["--ngf", "32", "--ndf", "32", "--epochs", "5", "--out", "runs/dcgan"]
+    RUN = dict(out="runs/dcgan", ngf=32, ndf=32, epochs=5)  # the README's command
     N, CLASSIFIER_EPOCHS, CLASSIFIER_DIGITS, PARZEN_DIGITS = 2000, 30, None, 2000
 results = {}
 
 # %% [markdown]
 # ## 1. The judge
 #
-# `python -m minigan.dcgan` trains on 80% of MNIST's 60,000 training digits and holds out the
+# `python -m minigan dcgan` trains on 80% of MNIST's 60,000 training digits and holds out the
 # other 20% (`Digits.split(0.2, seed=0)`, 12,000 digits). The classifier learns from those
 # held-out digits, so it has never seen what the GAN learned from; and we measure its accuracy
 # on digits of the other 48,000, which *it* never saw. Random shifts of up to 2 pixels (data
@@ -79,9 +79,9 @@ print(f"the judge: trained on {len(judge_digits)} digits, accuracy "
 # $\log 10 \approx 2.30$ for a single class.
 
 # %%
-run = dcgan.resume_or_train(FLAGS)
+run = gan.train_dcgan(**RUN)  # trained here, or only reloaded when runs/dcgan has it
 G, rng = run.G, minigan.Generator(7)
-fake = dcgan.generate(G, gan.sample_noise(N, (run.args.nz,), "normal", rng))
+fake = gan.generate(G, gan.sample_noise(N, (run.settings["nz"],), "normal", rng))
 real_a = to_images(test.images[0::2][:N])  # two disjoint sets of real digits of N each,
 real_b = to_images(test.images[1::2][:N])  # from the GAN's training split
 noise = minigan.rand(N, 1, 32, 32, generator=rng) * 2 - 1  # the ceiling: uniform noise

@@ -57,7 +57,7 @@ ring = gan.experiment.mixture_dataset("ring")
 # - on a mixture, the mode metrics of tutorial 07: modes captured, % high quality.
 #
 # From these numbers it names five conditions, each with a threshold that was measured on
-# healthy and on failing runs (the docstrings of `minigan.gan.doctor` give the numbers):
+# healthy and on failing runs (the docstrings of `minigan.gan.doctor.checks` give the numbers):
 
 # %%
 for condition in gan.doctor.CONDITIONS.values():
@@ -189,8 +189,8 @@ save(fig, args.out, "fixed.png")
 # One seed could be luck. `benchmarks/doctor_detection.py` runs each of these configurations
 # on 10 seeds and counts how often the doctor names the expected condition, and how often
 # it raises an alarm on the healthy ones; `benchmarks/README.md` has the table. The doctor
-# also works on the command lines: `python -m minigan.mixture --doctor --out runs/x` and
-# `python -m minigan.dcgan --doctor` print the report at the end and write `doctor.png`,
+# also works on the command lines: `python -m minigan mixture --doctor --out runs/x` and
+# `python -m minigan dcgan --doctor` print the report at the end and write `doctor.png`,
 # `doctor.json` and `doctor.txt`.
 #
 # ## What to take away

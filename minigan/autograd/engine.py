@@ -15,6 +15,7 @@ Two entry points share one walk:
 """
 
 from ..backend import DeviceError
+from ..inplace import inplace_writes
 from . import grad_mode
 from .function import GraphFreedError
 
@@ -226,4 +227,4 @@ def grad(outputs, inputs, grad_outputs=None, create_graph=False, retain_graph=No
 __all__ = ["backward", "grad", "GraphFreedError"]
 
 # Imported last: tensor.py imports this module.
-from ..tensor import Tensor, inplace_writes  # noqa: E402
+from ..tensor import Tensor  # noqa: E402

@@ -34,7 +34,7 @@ All of these are the values of forward time, so backward first checks that none 
 changed since: each node notes the version of every Tensor it was called with and of its
 output; a tensor written in place in between (an optimizer step, ``copy_``, an assignment to
 ``.data``...) raises :class:`InplaceModificationError` instead of giving a silently wrong
-gradient (see :mod:`minigan.tensor`). The check covers every input, also those a backward reads
+gradient (see :mod:`minigan.inplace`). The check covers every input, also those a backward reads
 only for their shape: stricter than PyTorch, which checks only the tensors it saved.
 
 An instance of the class is the graph's node: ``y.grad_fn`` is the ``Cube`` that made ``y``.
@@ -43,6 +43,7 @@ An instance of the class is the graph's node: ``y.grad_fn`` is the ``Cube`` that
 import numpy as np
 
 from .. import backend
+from ..inplace import inplace_writes
 from . import grad_mode
 
 
@@ -212,4 +213,4 @@ class Function:
 
 
 # Imported last: tensor.py imports the operations, which are built on Function.
-from ..tensor import Tensor, inplace_writes  # noqa: E402
+from ..tensor import Tensor  # noqa: E402

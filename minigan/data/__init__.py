@@ -13,14 +13,16 @@ from .mixture import GaussianMixture, gaussian_1d, grid, mixture_1d, ring
 from .mnist import (
     DigitLoader,
     Digits,
+    digit_split,
     images_to_tensor,
     load_digits,
     load_mnist,
     offline_digits,
     read_idx,
     read_mnist,
+    shrink,
 )
 
 __all__ = ["GaussianMixture", "gaussian_1d", "mixture_1d", "ring", "grid",
            "Digits", "DigitLoader", "images_to_tensor", "load_digits", "load_mnist",
-           "offline_digits", "read_idx", "read_mnist"]
+           "offline_digits", "read_idx", "read_mnist", "shrink", "digit_split"]

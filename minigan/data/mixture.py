@@ -16,11 +16,11 @@ is a log-sum-exp with the largest term factored out, so it never overflows or un
 """
 
 import math
-from numbers import Integral, Real
 
 import numpy as np
 
 from .. import backend, random
+from .._checks import check_non_negative_int, check_positive, check_positive_int
 from ..tensor import Tensor
 
 _WEIGHT_TOLERANCE = 1e-6  # how far from 1 the weights may sum (they are then renormalised)
@@ -136,8 +136,7 @@ class GaussianMixture:
         z ~ N(0, I). Draws are made in float64 on the CPU, so a seed gives the same samples
         whatever ``dtype`` and ``device``.
         """
-        if isinstance(n, bool) or not isinstance(n, Integral) or n < 0:
-            raise ValueError(f"GaussianMixture.sample: n must be an int >= 0, got {n!r}")
+        n = check_non_negative_int(n, "n", "GaussianMixture.sample")
         u = random.rand(n, dtype=np.float64, generator=generator).numpy()
         z = random.randn(n, self.dim, dtype=np.float64, generator=generator).numpy()
         # min(): u < 1 always, but the rounded cumulative sum may end just below it
@@ -188,18 +187,6 @@ class GaussianMixture:
         return np.exp(self._log_density(self._points(x, "density")))
 
 
-def _positive(caller, name, value):
-    if isinstance(value, bool) or not isinstance(value, Real) or not value > 0:
-        raise ValueError(f"{caller}: {name} must be a number > 0, got {value!r}")
-    return float(value)
-
-
-def _count(caller, name, value):
-    if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
-        raise ValueError(f"{caller}: {name} must be an int >= 1, got {value!r}")
-    return int(value)
-
-
 def gaussian_1d(mean=0.0, std=1.0):
     """N(mean, std^2) on the line: a mixture of one component."""
     return GaussianMixture([[mean]], std)
@@ -217,19 +204,19 @@ def mixture_1d(means, stds, weights=None):
 def ring(num_modes=8, radius=1.0, std=0.01):
     """``num_modes`` equal Gaussians evenly spaced on a circle: mu_k = radius (cos a_k, sin a_k)
     with a_k = 2 pi k / K, k = 0..K-1 (the endpoint 2 pi would repeat a_0)."""
-    num_modes = _count("ring", "num_modes", num_modes)
-    radius = _positive("ring", "radius", radius)
+    num_modes = check_positive_int(num_modes, "num_modes", "ring")
+    radius = check_positive(radius, "radius", "ring")
     angles = 2 * math.pi * np.arange(num_modes) / num_modes
     return GaussianMixture(radius * np.stack([np.cos(angles), np.sin(angles)], axis=1),
-                           _positive("ring", "std", std))
+                           check_positive(std, "std", "ring"))
 
 
 def grid(size=5, spacing=2.0, std=0.05):
     """``size`` x ``size`` equal Gaussians on a square grid centred at the origin, ``spacing``
     apart: the defaults put 25 modes on {-4, -2, 0, 2, 4}^2 (row by row, x fastest)."""
-    size = _count("grid", "size", size)
-    spacing = _positive("grid", "spacing", spacing)
+    size = check_positive_int(size, "size", "grid")
+    spacing = check_positive(spacing, "spacing", "grid")
     axis = spacing * (np.arange(size) - (size - 1) / 2)
     ys, xs = np.meshgrid(axis, axis, indexing="ij")
     return GaussianMixture(np.stack([xs.ravel(), ys.ravel()], axis=1),
-                           _positive("grid", "std", std))
+                           check_positive(std, "std", "grid"))

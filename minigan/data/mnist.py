@@ -40,11 +40,11 @@ import math
 import os
 import struct
 import zlib
-from numbers import Integral, Real
 
 import numpy as np
 
 from .. import backend, random
+from .._checks import check_choice, check_float_dtype, check_int, check_positive_int, check_real
 from ..tensor import Tensor
 
 NUM_CLASSES = 10
@@ -176,8 +176,7 @@ def _find(root, names):
 def load_mnist(root, split="train"):
     """The MNIST digits of ``split`` ("train": 60,000; "test": 10,000) from the folder
     ``root`` holding the standard files (``train-images-idx3-ubyte``..., raw or gzipped)."""
-    if split not in _MNIST_FILES:
-        raise ValueError(f"load_mnist: split must be 'train' or 'test', got {split!r}")
+    check_choice(split, "split", _MNIST_FILES, "load_mnist")
     if not os.path.isdir(root):
         raise FileNotFoundError(f"load_mnist: {os.fspath(root)} is not a folder; give the "
                                 "folder that holds the MNIST files")
@@ -205,8 +204,7 @@ def offline_digits(split="train"):
     """The MNIST digits that ship inside minigan, read and checked (sha256) without any
     download: ``split`` "train" gives MNIST's 60,000 training digits, "test" its 10,000 test
     digits, each in MNIST's order (see the module docstring)."""
-    if split not in _MNIST_FILES:
-        raise ValueError(f"offline_digits: split must be 'train' or 'test', got {split!r}")
+    check_choice(split, "split", _MNIST_FILES, "offline_digits")
     prefix = "train" if split == "train" else "t10k"
     return read_mnist(_packaged_file(f"{prefix}-images-idx3-ubyte.gz"),
                       _packaged_file(f"{prefix}-labels-idx1-ubyte.gz"))
@@ -263,10 +261,8 @@ class Digits:
         class (rounded), so both parts keep the class balance. The same seed gives the same
         split on every run and machine: the GAN trains on ``kept``, and the classifier that
         evaluates it can learn from ``held_out``. Both parts keep the original order."""
-        if isinstance(held_out, bool) or not isinstance(held_out, Real) or \
-                not 0 < held_out < 1:
-            raise ValueError(f"Digits.split: held_out must be a fraction in (0, 1), got "
-                             f"{held_out!r}")
+        held_out = check_real(held_out, "held_out", "Digits.split", low=0, high=1,
+                              low_open=True, high_open=True, what="a fraction")
         rng = random.Generator(seed).numpy
         by_class = [rng.permutation(np.flatnonzero(self.labels == c))
                     for c in range(self.num_classes)]
@@ -285,12 +281,10 @@ def images_to_tensor(images, size=32, device="cpu", dtype=np.float32):
         raise ValueError(f"images_to_tensor: images must be uint8 of shape (N, H, W), got "
                          f"{images.dtype} of shape {images.shape}")
     n, h, w = images.shape
-    if isinstance(size, bool) or not isinstance(size, Integral) or size < max(h, w):
+    if check_int(size, "size", "images_to_tensor") < max(h, w):
         raise ValueError(f"images_to_tensor: size must be an int >= the image sides {h}x{w}, "
                          f"got {size!r}")
-    dtype = np.dtype(dtype)
-    if dtype.kind != "f":
-        raise TypeError(f"images_to_tensor: dtype must be a floating-point type, got {dtype}")
+    dtype = check_float_dtype(dtype, "dtype", "images_to_tensor")
     out = np.full((n, 1, size, size), -1.0, dtype=dtype)
     top, left = (size - h) // 2, (size - w) // 2
     out[:, 0, top:top + h, left:left + w] = images / 127.5 - 1.0
@@ -298,12 +292,6 @@ def images_to_tensor(images, size=32, device="cpu", dtype=np.float32):
 
 
 # -- the loader --------------------------------------------------------------------------------
-def _check_count(caller, name, value):
-    if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
-        raise ValueError(f"{caller}: {name} must be an int >= 1, got {value!r}")
-    return int(value)
-
-
 class DigitLoader:
     """Batches of ``digits`` as tensors: images (B, 1, size, size) in [-1, 1] (see
     :func:`images_to_tensor`) with their labels (B,) int64, on ``device``.
@@ -324,7 +312,7 @@ class DigitLoader:
         if len(digits) == 0:
             raise ValueError("DigitLoader: digits is empty")
         self.digits = digits
-        self.batch_size = _check_count("DigitLoader", "batch_size", batch_size)
+        self.batch_size = check_positive_int(batch_size, "batch_size", "DigitLoader")
         self.shuffle, self.drop_last = bool(shuffle), bool(drop_last)
         if drop_last and self.batch_size > len(digits):
             raise ValueError(f"DigitLoader: with drop_last, batch_size {batch_size} > "
@@ -355,7 +343,7 @@ class DigitLoader:
     def sample_with_labels(self, n, generator=None):
         """(images, labels) of ``n`` distinct digits drawn uniformly from ``generator`` (the
         loader's when None)."""
-        n = _check_count("DigitLoader.sample", "n", n)
+        n = check_positive_int(n, "n", "DigitLoader.sample")
         if n > len(self.digits):
             raise ValueError(f"DigitLoader.sample: n = {n} distinct digits asked for, only "
                              f"{len(self.digits)} there")
@@ -371,3 +359,23 @@ class DigitLoader:
             if candidate is not None:
                 return candidate
         return random.default_generator
+
+
+def shrink(digits, size):
+    """``digits`` (28 x 28) at a side ``size`` < 28 (16): padded with paper to 32 x 32, then
+    each block of (32 / size)^2 pixels averaged. Larger sides need no resizing: the loader pads."""
+    factor = 32 // size
+    padded = np.pad(digits.images, ((0, 0), (2, 2), (2, 2)))
+    blocks = padded.reshape(len(digits), size, factor, size, factor)
+    # float32 sums of at most 16 pixels are exact, and no float copy of 60,000 digits is made
+    means = blocks.mean(axis=(2, 4), dtype=np.float32)
+    return Digits(np.rint(means).astype(np.uint8), digits.labels)
+
+
+def digit_split(root=None, size=32, held_out=0.2, seed=0):
+    """(kept, held out): the training digits of :func:`load_digits` (``root``: the folder of
+    the MNIST files, None for the packaged copy) split by ``Digits.split(held_out, seed)``,
+    both of side ``size`` (shrunk by :func:`shrink` below 28). The GAN of digits learns from
+    the first; the evaluation's classifier from the second."""
+    parts = load_digits(root).split(held_out, seed=seed)
+    return tuple(shrink(p, size) for p in parts) if size < 28 else parts

@@ -7,11 +7,11 @@
 The modules ``exNN_topic.py`` are the exercises, solved, one per tutorial in the tutorials'
 order: backwards of pointwise ops, broadcasting, a mean and BCE (1-4), the convolution (5), the
 optimal discriminator (6), the GAN step (7), Adam (8), the mode metrics (9), the gradient
-penalty (10), batch norm (11) and the order of a GAN step's two updates, which in-place
-checks guard (13). :mod:`~minigan.exercises.learner_copy` finds their solution
-blocks and writes the learner's copy; :mod:`~minigan.exercises.checking` is the grader, which
-runs the checks in ``checks/exNN_topic.py`` on the solutions or on a copy. docs/exercises.md is
-the course page.
+penalty (10), batch norm (11), the im2col kernel in CUDA C (12) and the order of a GAN step's
+two updates, which in-place checks guard (13). :mod:`~minigan.exercises.learner_copy` finds
+their solution blocks and writes the learner's copy; :mod:`~minigan.exercises.checking` is the
+grader, which runs the checks in ``checks/exNN_topic.py`` on the solutions or on a copy.
+docs/exercises.md is the course page.
 """
 
 from .checking import Check, grade

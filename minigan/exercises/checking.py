@@ -13,9 +13,10 @@ grader finds exercise modules by their names (``exNN_*.py``) and their checks by
 so a new module and its checks module plug in without changes here.
 
 An exercise *passes* when all its checks pass, is *not written yet* when a check meets the
-``NotImplementedError`` a blanked solution raises, and is *failing* otherwise; a failing
-exercise is reported with its first failing check, the message and a hint (the check's own, or
-the "Hint:" paragraph of the exercise's docstring).
+``NotImplementedError`` a blanked solution raises, is *skipped* when none of its checks can run
+here (a CUDA kernel without a C++ compiler), and is *failing* otherwise; a failing exercise is
+reported with its first failing check, the message and a hint (the check's own, or the "Hint:"
+paragraph of the exercise's docstring).
 """
 
 import ast
@@ -120,7 +121,7 @@ def check_gradients(fn, names, tensors, second=True):
     index (0, 2): 0.31 vs 0.12"."""
     checked = [n for n, t in zip(names, tensors) if t.requires_grad]
     try:
-        gradcheck(fn, *tensors)
+        gradcheck(fn, tensors)
     except GradcheckError as err:
         raise AssertionError(
             f"your gradient for {_name(names, err.input, 'an input')} differs from the "
@@ -129,7 +130,7 @@ def check_gradients(fn, names, tensors, second=True):
     if not second:
         return
     try:
-        gradgradcheck(fn, *tensors)
+        gradgradcheck(fn, tensors)
     except GradcheckError as err:
         of = _name(checked, err.output, "an input")
         wrt = _name(names, err.input, "the output gradient g")
@@ -232,8 +233,8 @@ def torch_or_skip():
 
 # -- the grader --------------------------------------------------------------------------------
 
-PASSED, NOT_WRITTEN, FAILING, MISSING, UNCHECKED = (
-    "passed", "not written yet", "failing", "missing from your copy", "no checks")
+PASSED, NOT_WRITTEN, FAILING, MISSING, UNCHECKED, SKIPPED = (
+    "passed", "not written yet", "failing", "missing from your copy", "no checks", "skipped")
 
 
 @dataclass
@@ -303,6 +304,8 @@ def _run_checks(exercise, checks, module, hint):
             return Result(exercise, FAILING, check.title,
                           f"{case}{'your code ' if where else ''}raised {type(err).__name__}: "
                           f"{err}{where}", check.hint or hint)
+    if len(result.skipped) == len(checks):  # nothing could run here (no C++ compiler...)
+        result.status = SKIPPED
     return result
 
 
@@ -362,7 +365,7 @@ def format_report(results, source):
         for skipped in r.skipped:
             say("skipped: ", skipped)
     counts = {s: sum(r.status == s for r in results) for s in
-              (PASSED, FAILING, NOT_WRITTEN, MISSING, UNCHECKED)}
+              (PASSED, FAILING, NOT_WRITTEN, SKIPPED, MISSING, UNCHECKED)}
     lines += ["", ", ".join(f"{n} {s}" for s, n in counts.items() if n)]
     return "\n".join(lines)
 

@@ -10,18 +10,32 @@ learner is to write stand, inside a function, between two comment lines::
 A *learner's copy* of the modules has each such block, markers included, replaced by the single
 line ``raise NotImplementedError("Exercise 1.2: write Sigmoid.backward")`` at the block's
 indentation; everything else (the docstrings with the math and the hints, forward) is kept.
+
+An exercise in C (a CUDA kernel) is a function that returns its source as a string literal,
+passed through :func:`c_source`; there the markers are C comment lines inside the string,
+``// BEGIN SOLUTION`` and ``// END SOLUTION``. A blanked C block becomes the comment line
+``// Exercise 12.1: write im2col_kernel (your CUDA C replaces this line)``, so that the kernel
+still compiles, and :func:`c_source` raises the ``NotImplementedError`` a blanked Python block
+would, with the same message, while that line is in the source.
+
 The exercise tests import either the modules of this package or a copy (the directory named by
 the environment variable ``MINIGAN_EXERCISES``), so the same tests check both.
 """
 
 import ast
 import io
+import re
 import tokenize
 from dataclasses import dataclass
 from pathlib import Path
 
 BEGIN = "# BEGIN SOLUTION"
 END = "# END SOLUTION"
+C_BEGIN = "// BEGIN SOLUTION"  # the markers of a block of C, inside a string literal
+C_END = "// END SOLUTION"
+_C_BLANK = "(your CUDA C replaces this line)"
+_C_BLANK_LINE = re.compile(r"^[ \t]*// (Exercise \d+\.\d+: write [\w.]+) " + re.escape(_C_BLANK)
+                           + r"[ \t]*$", re.M)
 ENV_VAR = "MINIGAN_EXERCISES"
 PACKAGE_DIR = Path(__file__).resolve().parent
 MODULE_PATTERN = "ex[0-9][0-9]_*.py"
@@ -42,6 +56,7 @@ class Block:
     indent: str
     part: str
     exercise: str
+    language: str = "python"  # or "c": a block of C source inside a string
 
 
 @dataclass(frozen=True)
@@ -64,14 +79,34 @@ _NOT_CODE = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, t
              tokenize.ENDMARKER}
 
 
+def _c_lines(token, lines):
+    """The C marker lines of a string token, as (line, marker, indentation), and its lines of C
+    code (not blank, not a // comment)."""
+    markers, code = [], set()
+    for row in range(token.start[0], token.end[0] + 1):
+        line = lines[row - 1]
+        text = line.strip()
+        if text in (C_BEGIN, C_END):
+            markers.append((row, text, line[:len(line) - len(line.lstrip())]))
+        elif text and not text.startswith("//"):
+            code.add(row)
+    return markers, code
+
+
 def _scan(source, filename):
-    """The marker comments, as (line, marker, indentation), each checked to stand alone on its
-    line; and the set of lines that hold code (not only comments or blanks)."""
+    """The marker lines, as (line, marker, indentation): Python's marker comments, each checked
+    to stand alone on its line, and C's marker lines inside string literals. And the lines of
+    code: for Python those that hold code (not only comments or blanks), for C the lines of C
+    code inside strings."""
     lines = source.splitlines()
-    markers, code_lines = [], set()
+    markers, code_lines, c_code_lines = [], set(), set()
     for token in tokenize.generate_tokens(io.StringIO(source).readline):
         if token.type not in _NOT_CODE:
             code_lines.update(range(token.start[0], token.end[0] + 1))
+        if token.type == tokenize.STRING:
+            found, code = _c_lines(token, lines)
+            markers += found
+            c_code_lines |= code
         marker = token.string.strip()
         if token.type != tokenize.COMMENT or marker not in (BEGIN, END):
             continue
@@ -79,7 +114,7 @@ def _scan(source, filename):
         if lines[row - 1].strip() != marker:
             raise ExerciseFormatError(f"{filename}:{row}: '{marker}' must stand alone on its line")
         markers.append((row, marker, lines[row - 1][:col]))
-    return markers, code_lines
+    return sorted(markers), {"python": code_lines, "c": c_code_lines}
 
 
 def _functions(tree):
@@ -102,20 +137,25 @@ def solution_blocks(source, filename="<exercise>"):
     markers, code_lines = _scan(source, filename)
     blocks, opened = [], None
     for row, marker, indent in markers:
-        if marker == BEGIN:
+        if marker in (BEGIN, C_BEGIN):
             if opened is not None:
-                raise ExerciseFormatError(f"{filename}:{row}: '{BEGIN}' inside the block opened "
+                raise ExerciseFormatError(f"{filename}:{row}: '{marker}' inside the block opened "
                                           f"at line {opened[0]}")
-            opened = (row, indent)
+            opened = (row, indent, marker)
             continue
         if opened is None:
-            raise ExerciseFormatError(f"{filename}:{row}: '{END}' without a '{BEGIN}' before it")
-        begin, begin_indent = opened
+            raise ExerciseFormatError(f"{filename}:{row}: '{marker}' without a BEGIN SOLUTION "
+                                      "line before it")
+        begin, begin_indent, begin_marker = opened
         opened = None
+        language = "c" if begin_marker == C_BEGIN else "python"
+        if marker != (C_END if language == "c" else END):
+            raise ExerciseFormatError(f"{filename}:{row}: '{marker}' cannot close the "
+                                      f"'{begin_marker}' at line {begin}")
         if indent != begin_indent:
-            raise ExerciseFormatError(f"{filename}:{row}: '{END}' is not indented like the "
-                                      f"'{BEGIN}' at line {begin}")
-        code = [line for line in range(begin + 1, row) if line in code_lines]
+            raise ExerciseFormatError(f"{filename}:{row}: '{marker}' is not indented like the "
+                                      f"'{begin_marker}' at line {begin}")
+        code = [line for line in range(begin + 1, row) if line in code_lines[language]]
         if not code:
             raise ExerciseFormatError(f"{filename}:{begin}: a solution block without code")
         # The learner writes the innermost function that holds the block's code. (A function
@@ -125,9 +165,9 @@ def solution_blocks(source, filename="<exercise>"):
             raise ExerciseFormatError(f"{filename}:{begin}: a solution block must be inside a "
                                       "function (blanked, it becomes a raise statement)")
         _, _, part, exercise = max(inside, key=lambda f: f[0])
-        blocks.append(Block(begin, row, begin_indent, part, exercise))
+        blocks.append(Block(begin, row, begin_indent, part, exercise, language))
     if opened is not None:
-        raise ExerciseFormatError(f"{filename}:{opened[0]}: '{BEGIN}' is never closed")
+        raise ExerciseFormatError(f"{filename}:{opened[0]}: '{opened[2]}' is never closed")
     return blocks
 
 
@@ -168,16 +208,36 @@ def all_exercises(directory=PACKAGE_DIR):
     return [e for path in exercise_modules(directory) for e in find_exercises(path)]
 
 
+def blank_line(block, number):
+    """The line that replaces ``block``, the solution of exercise ``number`` ("5.2"), in a
+    learner's copy: a ``raise NotImplementedError`` naming the exercise and the function to
+    write, or for C a comment line saying the same, which :func:`c_source` turns into that
+    raise."""
+    message = f"Exercise {number}: write {block.part}"
+    if block.language == "c":
+        return f"{block.indent}// {message} {_C_BLANK}\n"
+    return f'{block.indent}raise NotImplementedError("{message}")\n'
+
+
+def c_source(code):
+    """``code``, the C source an exercise function returns, as it is; but while a blanked solution
+    of it is still there, the NotImplementedError that a blanked Python solution raises, with
+    the same message ("Exercise 12.1: write im2col_kernel")."""
+    blank = _C_BLANK_LINE.search(code)
+    if blank:
+        raise NotImplementedError(blank.group(1))
+    return code
+
+
 def blank_solutions(source, filename):
     """The source of the module ``filename`` (exNN_topic.py) with every solution block replaced
-    by a ``raise NotImplementedError`` naming the exercise and the function to write."""
+    by the line :func:`blank_line` gives: a ``raise NotImplementedError`` naming the exercise and
+    the function to write (for C, a comment line that :func:`c_source` raises for)."""
     blocks = solution_blocks(source, filename)
     numbers = _numbers(blocks, filename)
     lines = source.splitlines(keepends=True)
     for block in reversed(blocks):  # from the bottom up, so that earlier line numbers hold
-        message = f"Exercise {numbers[block.exercise]}: write {block.part}"
-        raise_line = f'{block.indent}raise NotImplementedError("{message}")\n'
-        lines[block.begin - 1:block.end] = [raise_line]
+        lines[block.begin - 1:block.end] = [blank_line(block, numbers[block.exercise])]
     blanked = "".join(lines)
     try:
         compile(blanked, filename, "exec")
@@ -239,7 +299,8 @@ _README = """\
 # minigan exercises: your copy
 
 Each `raise NotImplementedError("Exercise ...")` in these files marks code for you to write, in
-place of that line; the docstring above it gives the math and a hint.
+place of that line; the docstring above it gives the math and a hint. In a CUDA kernel, the
+line `// Exercise ...: write ... (your CUDA C replaces this line)` marks it.
 
 Take them in order, each after its tutorial:
 

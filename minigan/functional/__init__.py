@@ -27,7 +27,7 @@ from .pointwise import (
                         tanh,
                         where,
 )
-from .reduction import log_softmax, logsumexp, max, mean, min, softmax, sum, var
+from .reduction import amax, amin, log_softmax, logsumexp, max, mean, min, softmax, sum, var
 from .shape import (
                         broadcast_to,
                         cat,
@@ -49,7 +49,7 @@ __all__ = [
     "add", "sub", "mul", "div", "neg", "pow",
     "exp", "log", "sqrt", "abs", "tanh", "sigmoid", "softplus", "log_sigmoid", "relu",
     "leaky_relu", "clamp", "maximum", "minimum", "where",
-    "sum", "mean", "var", "max", "min", "logsumexp", "log_softmax", "softmax",
+    "sum", "mean", "var", "amax", "amin", "max", "min", "logsumexp", "log_softmax", "softmax",
     "reshape", "permute", "transpose", "flatten", "unsqueeze", "squeeze", "broadcast_to",
     "sum_to", "index", "cat", "concatenate", "stack", "pad", "to",
     "matmul", "cross_entropy",

@@ -17,9 +17,8 @@ of x per channel, written with Tensor operations (which give every derivative).
 The arguments and their order are PyTorch's ``torch.nn.functional.batch_norm``.
 """
 
-import numbers
-
 from .. import backend
+from .._checks import check_floating, check_real
 from ..autograd import grad_mode
 from ..autograd.function import Function
 from ..kernels import batch_norm as kernel
@@ -107,8 +106,7 @@ def _per_channel(name, value, input, is_parameter):
     if value.shape != (channels,):
         raise ValueError(f"batch_norm: {name} must have shape (C,) = ({channels},) for input of "
                          f"shape {input.shape}, got {value.shape}")
-    if value.dtype.kind != "f":
-        raise TypeError(f"batch_norm: {name} must be floating point, got {value.dtype}")
+    check_floating(value, name, "batch_norm")
     device = value.device if isinstance(value, Tensor) else backend.device_of(value)
     if device != input.device:
         raise backend.DeviceError(f"batch_norm: {name} is on '{device}' but input is on "
@@ -136,11 +134,9 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     if input.ndim < 2:
         raise ValueError(f"batch_norm: input must have shape (N, C) or (N, C, *spatial) such as "
                          f"(N, C, H, W), got {input.shape}")
-    if input.dtype.kind != "f":
-        raise TypeError(f"batch_norm: input must be floating point, got {input.dtype}")
+    check_floating(input, "input", "batch_norm")
     for name, number in (("momentum", momentum), ("eps", eps)):
-        if not isinstance(number, numbers.Real) or isinstance(number, bool):
-            raise TypeError(f"batch_norm: {name} must be a number, got {number!r}")
+        check_real(number, name, "batch_norm")
     running_mean = _per_channel("running_mean", running_mean, input, is_parameter=False)
     running_var = _per_channel("running_var", running_var, input, is_parameter=False)
     if (running_mean is None) != (running_var is None):

@@ -15,10 +15,11 @@ respect to every Tensor argument (gradient penalties differentiate the gradient 
 
 import numpy as np
 
+from .._checks import check_choice, check_floating
 from ..autograd.function import Function
 from ..backend import DeviceError
 from ..kernels import bce as kernel
-from .loss import _check_reduction, _reduce
+from .loss import REDUCTIONS, _reduce
 from .pointwise import clamp, log, sigmoid, softplus
 from .shape import sum_to, to
 
@@ -120,9 +121,7 @@ def _checked_input(caller, input):
 
     if not isinstance(input, Tensor):
         raise TypeError(f"{caller}: input must be a Tensor, got {type(input).__name__}")
-    if input.dtype.kind != "f":
-        raise TypeError(f"{caller}: input must be a floating-point tensor, got {input.dtype}")
-    return input
+    return check_floating(input, "input", caller)
 
 
 def _like_input(caller, name, value, input, same_shape):
@@ -169,7 +168,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, pos_weight=None
     each of C labels in the last dimension).
     """
     caller = "binary_cross_entropy_with_logits"
-    _check_reduction(reduction)
+    check_choice(reduction, "reduction", REDUCTIONS, caller)
     input = _checked_input(caller, input)
     target = _like_input(caller, "target", target, input, same_shape=True)
     weight = _like_input(caller, "weight", weight, input, same_shape=False)
@@ -186,7 +185,7 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     :func:`binary_cross_entropy_with_logits`, which does not lose precision to the sigmoid.
     """
     caller = "binary_cross_entropy"
-    _check_reduction(reduction)
+    check_choice(reduction, "reduction", REDUCTIONS, caller)
     input = _checked_input(caller, input)
     target = _like_input(caller, "target", target, input, same_shape=True)
     weight = _like_input(caller, "weight", weight, input, same_shape=False)

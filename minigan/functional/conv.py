@@ -30,9 +30,8 @@ unbatched (C, H, W) ones; the arithmetic is in :mod:`minigan.kernels.conv`.
 
 from typing import NamedTuple
 
-import numpy as np
-
 from .. import backend
+from .._checks import check_floating, pair
 from ..autograd.function import Function
 from ..kernels import conv as kernels
 from ..kernels.im2col import conv_output_size, im2col, transposed_output_size
@@ -133,24 +132,9 @@ def _crop(t, shape):
 # -- argument checks: every mistake is reported in terms of the argument the caller passed ---
 
 
-def _is_int(value):
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
-
-
-def _int_pair(op, name, value, minimum):
-    """An int or a pair of ints >= minimum, as a pair of Python ints."""
-    values = (value, value) if _is_int(value) else value
-    if not (isinstance(values, (tuple, list)) and len(values) == 2
-            and all(_is_int(v) for v in values)):
-        raise TypeError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
-    if min(values) < minimum:
-        raise ValueError(f"{op}: {name} must be >= {minimum}, got {value!r}")
-    return int(values[0]), int(values[1])
-
-
 def _geometry(op, stride, padding, dilation):
-    return Geometry(_int_pair(op, "stride", stride, 1), _int_pair(op, "padding", padding, 0),
-                    _int_pair(op, "dilation", dilation, 1))
+    return Geometry(pair(stride, "stride", op, minimum=1), pair(padding, "padding", op),
+                    pair(dilation, "dilation", op, minimum=1))
 
 
 def _as_tensor(op, name, value):
@@ -174,8 +158,7 @@ def _check_operands(op, input, weight, bias, groups, out_axis):
                          f"{input.shape}")
     if weight.ndim != 4:
         raise ValueError(f"{op}: weight must be 4-D, got shape {weight.shape}")
-    if input.dtype.kind != "f":
-        raise TypeError(f"{op}: input must be a floating-point tensor, got {input.dtype}")
+    check_floating(input, "input", op)
     if 0 in input.shape[-3:] or 0 in weight.shape:
         raise ValueError(f"{op}: input {input.shape} and weight {weight.shape} must have no "
                          "zero-size dimension (only the batch may be empty)")
@@ -240,7 +223,7 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     op = "conv_transpose2d"
     input, weight, bias = _check_operands(op, input, weight, bias, groups, out_axis=1)
     geometry = _geometry(op, stride, padding, dilation)
-    output_padding = _int_pair(op, "output_padding", output_padding, 0)
+    output_padding = pair(output_padding, "output_padding", op)
     if any(o >= max(s, d) for o, s, d in zip(output_padding, geometry.stride, geometry.dilation)):
         raise ValueError(f"{op}: output_padding must be smaller than stride or dilation in each "
                          f"dimension, got output_padding={output_padding} with stride="
@@ -264,7 +247,7 @@ def conv2d_grad_weight(input, grad_output, kernel_size, stride=1, padding=0, dil
     input, grad_output = _as_tensor(op, "input", input), _as_tensor(op, "grad_output",
                                                                      grad_output)
     geometry = _geometry(op, stride, padding, dilation)
-    kernel_size = _int_pair(op, "kernel_size", kernel_size, 1)
+    kernel_size = pair(kernel_size, "kernel_size", op, minimum=1)
     if input.ndim != 4 or grad_output.ndim != 4 or input.shape[0] != grad_output.shape[0]:
         raise ValueError(f"{op}: input and grad_output must be 4-D with one batch size, got "
                          f"{input.shape} and {grad_output.shape}")

@@ -8,18 +8,16 @@ multiplication. It is drawn from :mod:`minigan.random` (the default generator, o
 ``generator=``), so a seed fixes which elements drop, on either device.
 """
 
-import numbers
-
 import numpy as np
 
+from .._checks import check_floating, check_probability
 from ..random import Generator, rand
 
 
 def dropout(input, p=0.5, training=True, generator=None):
     """Zero elements of ``input`` with probability ``p`` in [0, 1) and scale the survivors by
     1 / (1 - p) when ``training``; return ``input`` itself otherwise (or when p = 0)."""
-    if not isinstance(p, numbers.Real) or isinstance(p, bool) or not 0 <= p < 1:
-        raise ValueError(f"dropout: p must be a probability in [0, 1), got {p!r}")
+    check_probability(p, "p", "dropout", one_allowed=False)
     if generator is not None and not isinstance(generator, Generator):
         raise TypeError(f"dropout: generator must be a minigan.Generator or None, got "
                         f"{type(generator).__name__}")
@@ -27,8 +25,7 @@ def dropout(input, p=0.5, training=True, generator=None):
 
     if not isinstance(input, Tensor):
         raise TypeError(f"dropout: input must be a Tensor, got {type(input).__name__}")
-    if input.dtype.kind != "f":
-        raise TypeError(f"dropout: input must be floating point, got {input.dtype}")
+    check_floating(input, "input", "dropout")
     if not training or p == 0:
         return input
     # uniform draws in float64 so that P(keep) = 1 - p is not rounded to the input's precision

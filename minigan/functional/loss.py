@@ -8,14 +8,10 @@ log-softmax is computed stably in one place.
 import numpy as np
 
 from .. import backend
+from .._checks import check_choice
 from .reduction import log_softmax
 
-_REDUCTIONS = ("mean", "sum", "none")
-
-
-def _check_reduction(reduction):
-    if reduction not in _REDUCTIONS:
-        raise ValueError(f"reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+REDUCTIONS = ("mean", "sum", "none")
 
 
 def _reduce(loss, reduction):
@@ -32,7 +28,7 @@ def cross_entropy(input, target, reduction="mean"):
     """
     from ..tensor import Tensor
 
-    _check_reduction(reduction)
+    check_choice(reduction, "reduction", REDUCTIONS, "cross_entropy")
     if input.ndim != 2:
         raise ValueError(f"cross_entropy: input must be logits of shape (N, C), got {input.shape}")
     labels = target.data if isinstance(target, Tensor) else target

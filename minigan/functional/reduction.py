@@ -1,8 +1,13 @@
-"""Reductions over dimensions: sum, mean, var, max/min, logsumexp, softmax and log_softmax.
+"""Reductions over dimensions: sum, mean, var, amax/amin, max/min, logsumexp, softmax and
+log_softmax.
 
 ``dim`` is an int, a tuple of ints, or None for all dimensions; ``keepdim`` keeps the reduced
 dimensions with size 1 (names as in PyTorch). Backward puts the reduced dimensions back
 (``_expand``) and broadcasts: every input element contributed to its sum with weight 1.
+
+``max(x, dim)`` and ``min(x, dim)`` answer two questions, as PyTorch's do: the largest value
+along one dim *and where it is*, a named tuple ``(values, indices)``; ``amax``/``amin`` give the
+values only, over any dims.
 
 float16 sums accumulate in float32 and return float16, as PyTorch's do: float16 has 11 bits of
 mantissa, so adding ones stalls at 2048 (2048 + 1 rounds back to 2048), and 65,520 is already
@@ -10,10 +15,12 @@ infinity; a mean divides before rounding back, so the mean of 100,000 float16 on
 """
 
 import math
+from collections import namedtuple
 
 import numpy as np
 
 from ..autograd.function import Function
+from ..tensor import Tensor
 from .shape import _normalize_dim, broadcast_to, reshape
 
 
@@ -75,21 +82,30 @@ class Mean(Function):
 
 
 class Extremum(Function):
-    """y = max (or min) of x over dims; the gradient goes to the elements equal to y, split
-    evenly among ties (like ``torch.amax``)."""
+    """y = max (or min) of x over dims; dL/dx = g * share, where ``share`` says which elements
+    y came from. With ``index`` None, every element equal to y, split evenly among ties (like
+    ``torch.amax``); with ``index`` (where y is along the one dim, as argmax/argmin found it),
+    that element alone (like ``torch.max(x, dim)``)."""
 
     @staticmethod
-    def forward(ctx, x, dims, keepdim, largest):
+    def forward(ctx, x, dims, keepdim, largest, index):
         y = x.max(axis=dims, keepdims=True) if largest else x.min(axis=dims, keepdims=True)
-        hits = (x == y).astype(x.dtype)
-        ctx.save_for_backward(hits / hits.sum(axis=dims, keepdims=True))
+        if index is None:
+            hits = (x == y).astype(x.dtype)
+            share = hits / hits.sum(axis=dims, keepdims=True)
+        else:
+            (dim,) = dims
+            positions = ctx.xp.arange(x.shape[dim]).reshape([-1 if i == dim else 1
+                                                             for i in range(x.ndim)])
+            share = (positions == index).astype(x.dtype)
+        ctx.save_for_backward(share)
         return y if keepdim else y.reshape([n for i, n in enumerate(x.shape) if i not in dims])
 
     @staticmethod
     def backward(ctx, g):
-        x, dims, keepdim, _ = ctx.inputs
+        x, dims, keepdim, _, _ = ctx.inputs
         (share,) = ctx.saved_tensors
-        return _expand(g, x.shape, dims, keepdim) * share, None, None, None
+        return _expand(g, x.shape, dims, keepdim) * share, None, None, None, None
 
 
 class LogSoftmax(Function):
@@ -134,11 +150,12 @@ def mean(x, dim=None, keepdim=False):
     return Mean.apply(x, dims, keepdim, count)
 
 
-def var(x, dim=None, keepdim=False, correction=1):
+def var(x, dim=None, *, keepdim=False, correction=1):
     """Variance over ``dim``: sum((x - mean)^2) / (n - correction).
 
     ``correction=1`` (the default, as in PyTorch) is the unbiased estimator; batch norm uses 0.
-    """
+    ``keepdim`` and ``correction`` are keyword-only, as in ``torch.var``, whose second positional
+    argument may be the old ``unbiased``."""
     dims = _dims(dim, x.ndim)
     count = math.prod(x.shape[d] for d in dims)
     if count - correction <= 0:
@@ -148,20 +165,88 @@ def var(x, dim=None, keepdim=False, correction=1):
     return Mean.apply(centred * centred, dims, keepdim, count - correction)
 
 
+def _reduced_dims(x, dim, caller):
+    """``_dims``, refusing to reduce over an empty dimension (it has no largest element)."""
+    dims = _dims(dim, x.ndim)
+    empty = [d for d in dims if x.shape[d] == 0]
+    if empty:
+        raise ValueError(f"{caller}: cannot reduce over dim {empty[0]} of size 0 (input shape "
+                         f"{tuple(x.shape)}): an empty set has no largest or smallest element")
+    return dims
+
+
+def _values(x, dim, keepdim, largest, caller):
+    return Extremum.apply(x, _reduced_dims(x, dim, caller), keepdim, largest, None)
+
+
+def amax(x, dim=None, keepdim=False):
+    """Largest value over ``dim`` (an int, a tuple, or None for all), values only.
+
+    Where several elements tie for the largest, the gradient is split evenly among them (as
+    ``torch.amax``)."""
+    return _values(x, dim, keepdim, True, "amax")
+
+
+def amin(x, dim=None, keepdim=False):
+    """Smallest value over ``dim``, values only; ties share the gradient evenly (as
+    ``torch.amin``)."""
+    return _values(x, dim, keepdim, False, "amin")
+
+
+# What max(x, dim) and min(x, dim) return, as PyTorch's torch.return_types.max / .min.
+MaxResult = namedtuple("max", ["values", "indices"])
+MinResult = namedtuple("min", ["values", "indices"])
+
+
+def _along(x, dim, keepdim, largest):
+    """(values, indices) of the largest (smallest) element along the single dim ``dim``."""
+    caller, result = ("max", MaxResult) if largest else ("min", MinResult)
+    if isinstance(dim, Tensor):
+        name = "maximum" if largest else "minimum"
+        raise TypeError(f"{caller}(x, other): the elementwise {caller} of two tensors is "
+                        f"{name}(x, other) here (PyTorch accepts both spellings)")
+    if isinstance(dim, (tuple, list)):
+        raise TypeError(f"{caller}: dim must be one int, got {dim!r}: {caller}(x, dim) also "
+                        f"returns where the value is along that dim; for the values over "
+                        f"several dims use a{caller}(x, dims)")
+    if x.ndim == 0:  # as PyTorch: a 0-d tensor has one dim to reduce, of size 1
+        _normalize_dim(dim, 1)
+        values, indices = _along(reshape(x, 1), 0, False, largest)
+        return result(values, indices)
+    (dim,) = _reduced_dims(x, dim, caller)
+    found = x.data.argmax(axis=dim) if largest else x.data.argmin(axis=dim)  # the first, on ties
+    index = x.xp.expand_dims(found.astype(np.int64), dim)
+    values = Extremum.apply(x, (dim,), keepdim, largest, index)
+    indices = Tensor(index if keepdim else found.astype(np.int64))
+    return result(values, indices)
+
+
 def max(x, dim=None, keepdim=False):
-    """Largest value over ``dim`` (values only; ties share the gradient)."""
-    return Extremum.apply(x, _dims(dim, x.ndim), keepdim, True)
+    """The largest value: over all elements (``dim=None``: a 0-d tensor), or along one ``dim``,
+    returning the named tuple ``(values, indices)`` as ``torch.max`` does.
+
+    ``indices`` is an int64 Tensor (a constant) of the positions along ``dim``; where several
+    elements tie, the first is taken, and ``values`` sends its gradient to that element alone
+    (PyTorch's rule on the CPU). Over all elements (no dim) ties split the gradient evenly, as
+    ``torch.max(x)`` does; :func:`amax` does that over any dims.
+    """
+    if dim is None:
+        return _values(x, None, keepdim, True, "max")
+    return _along(x, dim, keepdim, True)
 
 
 def min(x, dim=None, keepdim=False):
-    """Smallest value over ``dim`` (values only; ties share the gradient)."""
-    return Extremum.apply(x, _dims(dim, x.ndim), keepdim, False)
+    """The smallest value: over all elements, or ``(values, indices)`` along one ``dim``; ties
+    as :func:`max`."""
+    if dim is None:
+        return _values(x, None, keepdim, False, "min")
+    return _along(x, dim, keepdim, False)
 
 
 def logsumexp(x, dim, keepdim=False):
     """log(sum(exp(x))) over ``dim``, shifted by the max so that nothing overflows."""
     dims = _dims(dim, x.ndim)
-    m = max(x, dims, keepdim=True).detach()  # a constant shift: it cancels in the gradient
+    m = amax(x, dims, keepdim=True).detach()  # a constant shift: it cancels in the gradient
     from .pointwise import exp, log
     out = log(Sum.apply(exp(x - m), dims, True)) + m
     return out if keepdim else reshape(out, [n for i, n in enumerate(x.shape) if i not in dims])
@@ -175,3 +260,4 @@ def log_softmax(x, dim):
 def softmax(x, dim):
     """e^x normalised to sum to 1 along ``dim``."""
     return Softmax.apply(x, _normalize_dim(dim, x.ndim))
+

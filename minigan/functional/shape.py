@@ -15,12 +15,12 @@ import builtins
 import numpy as np
 
 from .. import backend
+from .._checks import check_int, is_int
 from ..autograd.function import Function
 
 
 def _normalize_dim(dim, ndim, argument="dim"):
-    if not isinstance(dim, int) or isinstance(dim, bool):
-        raise TypeError(f"{argument} must be an int, got {type(dim).__name__}")
+    dim = check_int(dim, argument)
     if not -ndim <= dim < builtins.max(ndim, 1):
         raise IndexError(f"{argument}={dim} is out of range for a tensor with {ndim} dimensions")
     return dim % builtins.max(ndim, 1)
@@ -308,7 +308,7 @@ def pad(x, pad, value=0.0):
     if len(pad) % 2 or len(pad) // 2 > x.ndim:
         raise ValueError(f"pad: expected an even number of widths for at most {x.ndim} "
                          f"dimensions, got {pad}")
-    if builtins.any(not isinstance(p, int) or p < 0 for p in pad):
+    if not builtins.all(is_int(p) and p >= 0 for p in pad):
         raise ValueError(f"pad: widths must be non-negative ints, got {pad}")
     widths = [(0, 0)] * x.ndim
     for k in range(len(pad) // 2):

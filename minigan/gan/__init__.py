@@ -3,11 +3,14 @@
 - :mod:`~minigan.gan.losses`: the value function V(D, G), the discriminator's loss and the two
   generator losses (saturating, non-saturating), all from D's logits;
 - :mod:`~minigan.gan.step`: one readable round of training, k updates of D then one of G;
-- :mod:`~minigan.gan.trainer`: the library loop around that round (history, progress bar,
-  callbacks, checkpoints and resume, a divergence check);
+- :mod:`~minigan.gan.trainer`: the library loop around that round, by steps or by epochs
+  (history, progress bar, callbacks, checkpoints and resume, labels for a conditional pair, a
+  place for an averaged G), and :mod:`~minigan.gan.divergence`, its divergence check;
 - :mod:`~minigan.gan.models`: multilayer perceptrons for G and D;
 - :mod:`~minigan.gan.dcgan`: DCGAN's convolutional G and D for images, class-conditional
-  on request;
+  on request (``WithLabels`` binds the classes);
+- :mod:`~minigan.gan.dcgan_training`: a DCGAN of digits as one run (``DCGANRun``,
+  ``train_dcgan``), the recipe of ``python -m minigan dcgan``;
 - :mod:`~minigan.gan.noise`: the generator's input distribution p_z;
 - :mod:`~minigan.gan.theory`: for known densities, the optimal discriminator D*, the
   Jensen-Shannon divergence and C(G) = -log 4 + 2 JSD, computed exactly;
@@ -23,8 +26,19 @@
   mode collapse, oscillation, divergence, a weak D), show the evidence and point to the remedy.
 """
 
-from . import doctor, evaluation, experiment, methods, metrics, presets, theory
-from .dcgan import DCGANDiscriminator, DCGANGenerator
+from . import (
+    dcgan_training,
+    divergence,
+    doctor,
+    evaluation,
+    experiment,
+    methods,
+    metrics,
+    presets,
+    theory,
+)
+from .dcgan import DCGANDiscriminator, DCGANGenerator, WithLabels
+from .dcgan_training import DCGANRun, train_dcgan
 from .doctor import Diagnosis, Doctor, ImageProbe, MixtureProbe
 from .experiment import MixtureResult, run_mixture
 from .losses import (
@@ -49,7 +63,7 @@ __all__ = [
     "train_step", "frozen",
     "Trainer", "TrainingDivergedError", "MEASURES", "grad_norm",
     "MLPGenerator", "MLPDiscriminator",
-    "DCGANGenerator", "DCGANDiscriminator",
+    "DCGANGenerator", "DCGANDiscriminator", "WithLabels", "DCGANRun", "train_dcgan",
     "NOISE", "sample_noise", "noise_quantiles", "generate",
     "METHODS", "Method", "make_method",
     "ModeMetrics", "mode_metrics", "evaluate", "reverse_kl_text",
@@ -57,4 +71,5 @@ __all__ = [
     "run_mixture", "MixtureResult",
     "Doctor", "Diagnosis", "MixtureProbe", "ImageProbe",
     "theory", "methods", "metrics", "presets", "experiment", "evaluation", "doctor",
+    "divergence", "dcgan_training",
 ]

@@ -31,7 +31,9 @@ example, layer for layer (3,576,707 parameters in G, 2,765,569 in D). The layers
 each sample to both players as a one-hot code concatenated to their input along channels: G
 sees (N, nz + K, 1, 1), z followed by the one-hot vector; D sees (N, nc + K, S, S), the image
 followed by K constant maps, map y all ones and the others zeros. G(z, y) then draws a digit of
-the class asked for, and D judges whether x is a real image *of class y*.
+the class asked for, and D judges whether x is a real image *of class y*. :class:`WithLabels`
+binds the classes of a batch to a player, so that the unconditional training step plays this
+game too.
 """
 
 import math
@@ -39,17 +41,9 @@ import math
 import numpy as np
 
 from .. import backend, nn
+from .._checks import check_positive_int, check_power_of_two
 from ..functional import broadcast_to, cat
-from ..nn._checks import check_int
 from ..tensor import Tensor
-
-
-def _check_image_size(model, image_size):
-    if isinstance(image_size, bool) or not isinstance(image_size, int) or image_size < 16 or \
-            image_size & (image_size - 1):
-        raise ValueError(f"{model}: image_size must be a power of two >= 16 (16, 32, 64, "
-                         f"128...), got {image_size!r}")
-    return image_size
 
 
 def _widths(width, image_size):
@@ -87,10 +81,10 @@ class _DCGANPlayer(nn.Module):
     def __init__(self, nc, image_size, num_classes):
         super().__init__()
         model = type(self).__name__
-        self.image_size = _check_image_size(model, image_size)
-        self.nc = check_int(model, "nc", nc, 1)
-        self.num_classes = None if num_classes is None else check_int(model, "num_classes",
-                                                                      num_classes, 1)
+        self.image_size = check_power_of_two(image_size, "image_size", model, minimum=16)
+        self.nc = check_positive_int(nc, "nc", model)
+        self.num_classes = None if num_classes is None else check_positive_int(
+            num_classes, "num_classes", model)
 
     def _with_labels(self, input, labels):
         """``input`` (N, C, H, W), followed along channels by the one-hot maps of ``labels``
@@ -132,8 +126,8 @@ class DCGANGenerator(_DCGANPlayer):
     def __init__(self, nz=100, ngf=64, nc=3, image_size=64, num_classes=None, *,
                  generator=None):
         super().__init__(nc, image_size, num_classes)
-        self.nz = check_int("DCGANGenerator", "nz", nz, 1)
-        self.ngf = check_int("DCGANGenerator", "ngf", ngf, 1)
+        self.nz = check_positive_int(nz, "nz", "DCGANGenerator")
+        self.ngf = check_positive_int(ngf, "ngf", "DCGANGenerator")
         self.main = _generator_layers(nz + (num_classes or 0), ngf, nc, image_size, generator)
         nn.init.dcgan_init_(self, generator)
 
@@ -160,7 +154,7 @@ class DCGANDiscriminator(_DCGANPlayer):
 
     def __init__(self, ndf=64, nc=3, image_size=64, num_classes=None, *, generator=None):
         super().__init__(nc, image_size, num_classes)
-        self.ndf = check_int("DCGANDiscriminator", "ndf", ndf, 1)
+        self.ndf = check_positive_int(ndf, "ndf", "DCGANDiscriminator")
         self.main = _discriminator_layers(nc + (num_classes or 0), ndf, image_size, generator)
         nn.init.dcgan_init_(self, generator)
 
@@ -173,3 +167,17 @@ class DCGANDiscriminator(_DCGANPlayer):
 
     def extra_repr(self):
         return f"ndf={self.ndf}, nc={self.nc}, image_size={self.image_size}" + self._extra()
+
+
+class WithLabels(nn.Module):
+    """``model`` with its labels bound: ``WithLabels(D, y)(x) = D(x, y)``. It lets the one
+    :func:`~minigan.gan.train_step` play the conditional game too: within a step, real and
+    fake batches carry the same classes y. ``labels`` may be set again between calls (the
+    :class:`~minigan.gan.Trainer` sets it to the classes of each real batch it draws)."""
+
+    def __init__(self, model, labels=None):
+        super().__init__()
+        self.model, self.labels = model, labels
+
+    def forward(self, x):
+        return self.model(x, self.labels)

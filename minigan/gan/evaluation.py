@@ -38,6 +38,7 @@ beat real digits); tutorial 11 shows such a case.
 import numpy as np
 
 from .. import nn
+from .._checks import check_positive, check_power_of_two
 from ..autograd import no_grad
 from ..backend import as_numpy
 from ..functional import cross_entropy
@@ -59,11 +60,8 @@ class DigitClassifier(nn.Module):
 
     def __init__(self, image_size=32, features=128, *, generator=None):
         super().__init__()
-        if isinstance(image_size, bool) or not isinstance(image_size, int) or \
-                image_size < 16 or image_size & (image_size - 1):
-            raise ValueError(f"DigitClassifier: image_size must be a power of two >= 16, got "
-                             f"{image_size!r}")
-        self.image_size = image_size
+        self.image_size = check_power_of_two(image_size, "image_size", "DigitClassifier",
+                                             minimum=16)
         layers, c_in = [], 1
         for c_out in (32, 64, 128):
             layers += [nn.Conv2d(c_in, c_out, 4, 2, 1, bias=False, generator=generator),
@@ -251,8 +249,7 @@ def parzen_log_likelihood(centres, points, sigma, batch_size=256):
             not len(centres):
         raise ValueError(f"parzen_log_likelihood: expected centres (n, d) and points (M, d), got "
                          f"{centres.shape} and {points.shape}")
-    if not sigma > 0:
-        raise ValueError(f"parzen_log_likelihood: sigma must be > 0, got {sigma!r}")
+    check_positive(sigma, "sigma", "parzen_log_likelihood")
     n, d = centres.shape
     centre_norms = (centres * centres).sum(axis=1)
     constant = -np.log(n) - 0.5 * d * np.log(2 * np.pi * sigma ** 2)

@@ -28,6 +28,7 @@ shape ((N,) from the models here) and returns a scalar Tensor:
   The non-saturating loss is binary cross-entropy with label 1 on G's samples.
 """
 
+from .._checks import check_choice, check_floating
 from ..functional import log_sigmoid
 from ..tensor import Tensor
 
@@ -36,9 +37,7 @@ def _checked_logits(caller, name, logits):
     if not isinstance(logits, Tensor):
         raise TypeError(f"{caller}: {name} must be a Tensor of logits, got "
                         f"{type(logits).__name__}")
-    if logits.dtype.kind != "f":
-        raise TypeError(f"{caller}: {name} must be a floating-point tensor of logits, got "
-                        f"{logits.dtype}")
+    check_floating(logits, name, caller)
     if logits.numel() == 0:
         raise ValueError(f"{caller}: {name} is empty; a batch needs at least one sample")
     return logits
@@ -82,16 +81,13 @@ GENERATOR_LOSSES = {
     "saturating": saturating_generator_loss,
     "non_saturating": non_saturating_generator_loss,
 }
-"""The generator losses by name, for :func:`generator_loss` and the training loop."""
+"""The generator losses by name, for :func:`generator_loss` and the plain GAN's ``loss`` option
+(:class:`~minigan.gan.methods.GAN`)."""
 
 
 def check_generator_loss(kind):
     """``kind`` if it names a generator loss, else a ValueError listing the known names."""
-    if not isinstance(kind, str) or kind not in GENERATOR_LOSSES:
-        known = ", ".join(repr(k) for k in sorted(GENERATOR_LOSSES))
-        raise ValueError(f"unknown generator loss {kind!r}; the known generator losses are "
-                         f"{known}")
-    return kind
+    return check_choice(kind, "generator loss", sorted(GENERATOR_LOSSES))
 
 
 def generator_loss(fake_logits, kind="non_saturating"):

@@ -107,7 +107,8 @@ class Method:
 
 class GAN(Method):
     """Goodfellow et al. (2014), with the generator loss ``loss``: ``"non_saturating"`` (the
-    name ``gan``) or ``"saturating"`` (the name ``gan_saturating``).
+    name ``gan``) or ``"saturating"`` (the name ``gan_saturating``). ``loss`` is an option of
+    this one method; ``method=`` of the step and the Trainer chooses the method itself.
 
     Published 2D setting: PacGAN's GAN row (Lin et al., 2018, Section 5 and Table 1; their
     ``2DRing_GAN&PacGAN/config.py``): Adam 1e-4 with beta1 0.8 for both players, batches of

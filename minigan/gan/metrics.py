@@ -29,11 +29,11 @@ By convention (PacGAN's tables) the numbers are computed on 2,500 samples: :func
 """
 
 from dataclasses import dataclass
-from numbers import Integral
 
 import numpy as np
 
 from .. import backend
+from .._checks import check_positive, check_positive_int
 from ..tensor import Tensor
 from .noise import generate, sample_noise
 
@@ -114,8 +114,7 @@ def reverse_kl_text(value, high_quality, digits=3):
 def mode_metrics(samples, mixture, num_std=3.0):
     """:class:`ModeMetrics` of ``samples`` (N, d) (a Tensor or an array) against ``mixture``
     (a :class:`~minigan.data.GaussianMixture`); see the module docstring for the formulas."""
-    if isinstance(num_std, bool) or not isinstance(num_std, (int, float)) or not num_std > 0:
-        raise ValueError(f"mode_metrics: num_std must be a number > 0, got {num_std!r}")
+    check_positive(num_std, "num_std", "mode_metrics")
     x = _samples(samples, mixture.dim)
     counts, n = _counts(x, mixture, num_std), len(x)
     return ModeMetrics(modes_captured=int((counts > 0).sum()),
@@ -130,8 +129,7 @@ def evaluate(G, mixture, n=EVAL_SAMPLES, generator=None, noise="normal", num_std
     G runs in evaluation mode (batch norm uses its running statistics, so the result does not
     depend on how the samples are batched) and without a graph; its mode is restored after.
     """
-    if isinstance(n, bool) or not isinstance(n, Integral) or n < 1:
-        raise ValueError(f"evaluate: n must be an int >= 1, got {n!r}")
+    n = check_positive_int(n, "n", "evaluate")
     param = next(iter(G.parameters()))
     samples = generate(G, sample_noise(n, G.noise_dim, noise, generator, param.device,
                                        param.dtype))

@@ -29,6 +29,7 @@ The discriminator has three switches used by the remedies for mode collapse
 """
 
 from .. import nn
+from .._checks import check_positive_int
 
 _ACTIVATIONS = {
     "relu": nn.ReLU,
@@ -59,18 +60,12 @@ def _activation(model, argument, activation):
     return layer
 
 
-def _check_size(model, name, value):
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{model}: {name} must be an int >= 1, got {value!r}")
-    return value
-
-
 def _hidden_layer(model, fan_in, width, activation, batch_norm, pieces, generator):
     """One hidden layer: Maxout, or Linear -> (BatchNorm1d) -> activation."""
     if activation == "maxout":
         if batch_norm:
             raise ValueError(f"{model}: batch_norm cannot be combined with maxout units")
-        return [nn.Maxout(fan_in, width, _check_size(model, "pieces", pieces),
+        return [nn.Maxout(fan_in, width, check_positive_int(pieces, "pieces", model),
                           generator=generator)]
     # A bias right before batch norm is cancelled by its mean subtraction: leave it out.
     layers = [nn.Linear(fan_in, width, bias=not batch_norm, generator=generator)]
@@ -82,15 +77,15 @@ def _hidden_layer(model, fan_in, width, activation, batch_norm, pieces, generato
 def _hidden_widths(model, hidden):
     if isinstance(hidden, int):
         hidden = (hidden,)
-    return tuple(_check_size(model, "each hidden width", h) for h in hidden)
+    return tuple(check_positive_int(h, "each hidden width", model) for h in hidden)
 
 
 def _mlp(model, in_features, hidden, out_features, activation, batch_norm, output_activation,
          generator, pieces=None, before_output=()):
     """The list of layers through the ``hidden`` widths, ``before_output`` (layers, and how
     many features they add) before the last Linear, then the output activation."""
-    _check_size(model, "the input size", in_features)
-    _check_size(model, "the output size", out_features)
+    check_positive_int(in_features, "the input size", model)
+    check_positive_int(out_features, "the output size", model)
     widths = (in_features,) + _hidden_widths(model, hidden)
     layers = []
     for fan_in, width in zip(widths, widths[1:]):
@@ -140,7 +135,7 @@ class MLPDiscriminator(nn.Module):
                  pieces=5, pack=1, minibatch_std=False, spectral_norm=False):
         super().__init__()
         self.input_dim = input_dim
-        self.pack = _check_size("MLPDiscriminator", "pack", pack)
+        self.pack = check_positive_int(pack, "pack", "MLPDiscriminator")
         head = [(nn.MinibatchStd(), 1)] if minibatch_std else []
         layers = _mlp("MLPDiscriminator", input_dim * pack, hidden, 1, activation, False, None,
                       generator, pieces, head)

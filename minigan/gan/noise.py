@@ -14,6 +14,7 @@ from statistics import NormalDist
 
 import numpy as np
 
+from .._checks import check_choice, check_shape
 from ..random import rand, randn
 
 NOISE = ("normal", "uniform")
@@ -21,15 +22,13 @@ NOISE = ("normal", "uniform")
 
 def check_noise(kind):
     """``kind`` if it names a noise distribution, else a ValueError listing the known names."""
-    if not isinstance(kind, str) or kind not in NOISE:
-        raise ValueError(f"unknown noise {kind!r}; expected one of {', '.join(map(repr, NOISE))}")
-    return kind
+    return check_choice(kind, "noise", NOISE)
 
 
 def sample_noise(n, shape, kind="normal", generator=None, device="cpu", dtype=np.float32):
     """A batch z of shape (n, *shape): ``shape`` is one sample's shape, e.g. (100,) for an MLP
     or (100, 1, 1) for DCGAN's generator."""
-    shape = (shape,) if isinstance(shape, int) else tuple(shape)
+    shape = check_shape(shape, "shape", "sample_noise")
     if check_noise(kind) == "normal":
         return randn(n, *shape, dtype=dtype, device=device, generator=generator)
     return rand(n, *shape, dtype=dtype, device=device, generator=generator) * 2 - 1

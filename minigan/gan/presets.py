@@ -37,6 +37,7 @@ slow test checks (``pytest -m slow tests/test_experiment.py``).
 from dataclasses import dataclass, fields, replace
 from typing import Optional
 
+from .._checks import check_choice
 from .methods import make_method
 
 
@@ -100,9 +101,7 @@ def get_preset(preset="classroom", method=None, **changes):
     ``changes`` (e.g. ``get_preset("paper", steps=20_000)``). For ``"published"``, ``method``
     (a name or a Method; default the GAN) sets the fields its paper gives."""
     if isinstance(preset, str):
-        if preset not in PRESETS:
-            raise ValueError(f"unknown preset {preset!r}; the presets are "
-                             f"{', '.join(map(repr, PRESETS))}")
+        preset = check_choice(preset, "preset", PRESETS)
         if preset == "published":
             changes = {**make_method(method or "gan").published["preset"], **changes}
         preset = PRESETS[preset]

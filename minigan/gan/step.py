@@ -25,8 +25,8 @@ adds a penalty or clips D's weights, while the step stays these same lines.
 
 from contextlib import contextmanager
 
-from .losses import check_generator_loss
-from .methods import GAN, make_method
+from .._checks import check_positive_int
+from .methods import make_method
 
 
 @contextmanager
@@ -44,23 +44,23 @@ def frozen(module):
             p.requires_grad = flag
 
 
-def train_step(G, D, opt_G, opt_D, sample_real, sample_noise, k=None, loss="non_saturating",
-               method=None, generator=None):
+def train_step(G, D, opt_G, opt_D, sample_real, sample_noise, k=None, method="gan",
+               generator=None):
     """k discriminator updates, then one generator update; returns what was measured.
 
     ``sample_real()`` returns a batch of data, ``sample_noise()`` a batch of noise for G.
-    ``method`` (a name or a :class:`~minigan.gan.methods.Method`) says which GAN is played; by
-    default the GAN with the generator loss ``loss`` (see :data:`minigan.gan.GENERATOR_LOSSES`).
-    ``k`` defaults to the method's (1, or WGAN's 5 critic steps); ``generator`` is the source
-    of any randomness the method needs (WGAN-GP's interpolation). The result is a dict of
-    floats: ``d_loss`` and ``g_loss``, and the mean probabilities ``d_real`` = sigmoid(D(x)) and
-    ``d_fake`` = sigmoid(D(G(z))) that D gave in its last update (before that update).
+    ``method`` (a name from :data:`minigan.gan.METHODS` or a
+    :class:`~minigan.gan.methods.Method`) says which GAN is played, and so both players'
+    losses: ``"gan"``, the non-saturating GAN, by default; ``"gan_saturating"`` for the minimax
+    game as written. ``k`` defaults to the method's (1, or WGAN's 5 critic steps);
+    ``generator`` is the source of any randomness the method needs (WGAN-GP's interpolation).
+    The result is a dict of floats: ``d_loss`` and ``g_loss``, and the mean probabilities
+    ``d_real`` = sigmoid(D(x)) and ``d_fake`` = sigmoid(D(G(z))) that D gave in its last update
+    (before that update).
     """
-    method = resolve_method(method, loss)
-    k = method.d_steps if k is None else k
-    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
-        raise ValueError(f"train_step: k (discriminator updates per round) must be an int >= 1, "
-                         f"got {k!r}")
+    method = make_method(method)
+    k = check_positive_int(method.d_steps if k is None else k,
+                           "k (discriminator updates per round)", "train_step")
     for _ in range(k):
         real, fake = sample_real(), G(sample_noise())
         real_logits, fake_logits = D(real), D(fake.detach())  # detached: D's turn only
@@ -80,15 +80,3 @@ def train_step(G, D, opt_G, opt_D, sample_real, sample_noise, k=None, loss="non_
     return {"d_loss": d_loss.item(), "g_loss": g_loss.item(),
             "d_real": real_logits.detach().sigmoid().mean().item(),
             "d_fake": fake_logits.detach().sigmoid().mean().item()}
-
-
-def resolve_method(method, loss="non_saturating"):
-    """The Method to play: ``method`` (a name or a Method), or when it is None the GAN with
-    the generator loss ``loss``. Giving both a method and another loss is an error."""
-    check_generator_loss(loss)
-    if method is None:
-        return GAN(loss)
-    if loss != "non_saturating":
-        raise ValueError(f"give either a method or a generator loss, not both (got method "
-                         f"{method!r} and loss {loss!r}); e.g. method='gan_saturating'")
-    return make_method(method)

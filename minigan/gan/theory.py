@@ -26,11 +26,11 @@ log D = -softplus(-l) and log(1 - D) = -softplus(l) are then finite for every fi
 
 import math
 from collections import namedtuple
-from numbers import Integral
 
 import numpy as np
 
 from .. import backend
+from .._checks import check_int
 from ..autograd import no_grad
 from ..nn import Module
 from ..tensor import Tensor
@@ -95,8 +95,8 @@ def integration_grid(*distributions, num_points=None):
             raise ValueError(f"integration_grid: resolving components of std {narrowest:g} over "
                              f"[{low:g}, {high:g}] takes {num_points:,} points; pass num_points "
                              f"to choose fewer")
-    elif isinstance(num_points, bool) or not isinstance(num_points, Integral) or num_points < 2:
-        raise ValueError(f"integration_grid: num_points must be an int >= 2, got {num_points!r}")
+    else:
+        num_points = check_int(num_points, "num_points", "integration_grid", minimum=2)
     x, step = np.linspace(low, high, num_points, retstep=True)
     weights = np.full(num_points, step)
     weights[[0, -1]] = step / 2
@@ -176,9 +176,7 @@ def js_divergence_mc(p, q, num_samples=100_000, generator=None):
     and the standard error is 1/2 sqrt(var_x / n + var_y / n) of the two sample variances.
     """
     _check_pair("js_divergence_mc", p, q)
-    if isinstance(num_samples, bool) or not isinstance(num_samples, Integral) or num_samples < 2:
-        raise ValueError(f"js_divergence_mc: num_samples must be an int >= 2, got "
-                         f"{num_samples!r}")
+    num_samples = check_int(num_samples, "num_samples", "js_divergence_mc", minimum=2)
     terms = []
     for a, b in ((p, q), (q, p)):
         samples = a.sample(num_samples, generator=generator, dtype=np.float64).numpy()

@@ -18,10 +18,17 @@ weight matrix W (O, kh*kw*C):
 The three are the whole calculus of a convolution y = conv2d(x, w): its input gradient is
 conv_transpose2d(g, w), its weight gradient conv2d_grad_weight(x, g) (see
 :mod:`minigan.functional.conv`). ``stride``, ``padding``, ``output_padding`` and ``dilation``
-are ints or pairs; checking them is the caller's job.
+are ints or pairs (checked and made pairs by :func:`minigan._checks.pair`).
 """
 
-from .im2col import channels_last, col2im, im2col, pair, transposed_output_size
+from .._checks import pair
+from .im2col import channels_last, col2im, im2col, transposed_output_size
+
+
+def _geometry(caller, stride, padding, dilation):
+    """stride, padding and dilation, each an int or a pair, as three pairs of ints."""
+    return (pair(stride, "stride", caller, minimum=1), pair(padding, "padding", caller),
+            pair(dilation, "dilation", caller, minimum=1))
 
 
 def _tall_matmul(a, b):
@@ -53,7 +60,7 @@ def conv2d(x, w, b=None, stride=1, padding=0, dilation=1, cols=None):
     channels-last memory (a transposed view of the matrix product, which is (N*OH*OW, O)).
     """
     if cols is None:
-        cols = im2col(x, w.shape[2:], pair(stride), pair(padding), pair(dilation))
+        cols = im2col(x, w.shape[2:], *_geometry("conv2d", stride, padding, dilation))
     y = _tall_matmul(_patch_matrix(cols), _weight_matrix(w).T)
     if b is not None:
         y += b
@@ -68,9 +75,10 @@ def conv_transpose2d(x, w, b=None, stride=1, padding=0, output_padding=0, dilati
     """
     n, c, h, wd = x.shape
     _, o, kh, kw = w.shape
-    stride, padding, dilation = pair(stride), pair(padding), pair(dilation)
+    stride, padding, dilation = _geometry("conv_transpose2d", stride, padding, dilation)
+    output_padding = pair(output_padding, "output_padding", "conv_transpose2d")
     oh, ow = (transposed_output_size(size, k, s, p, op, d) for size, k, s, p, op, d in
-              zip((h, wd), (kh, kw), stride, padding, pair(output_padding), dilation))
+              zip((h, wd), (kh, kw), stride, padding, output_padding, dilation))
     cols = channels_last(x).reshape(n * h * wd, c) @ _weight_matrix(w)  # (N*H*W, kh*kw*O)
     y = col2im(cols.reshape(n, h, wd, kh, kw, o), (n, o, oh, ow), stride, padding, dilation)
     if b is not None:
@@ -87,9 +95,10 @@ def conv2d_grad_weight(x, g, kernel_size, stride=1, padding=0, dilation=1, cols=
     convolution of x has (the first OH x OW): the missing ones count as zero gradient.
     """
     n, o, oh, ow = g.shape
-    kh, kw = pair(kernel_size)
+    kh, kw = pair(kernel_size, "kernel_size", "conv2d_grad_weight", minimum=1)
     if cols is None:
-        cols = im2col(x, (kh, kw), pair(stride), pair(padding), pair(dilation), out_size=(oh, ow))
+        cols = im2col(x, (kh, kw), *_geometry("conv2d_grad_weight", stride, padding, dilation),
+                      out_size=(oh, ow))
     patches = _patch_matrix(cols[:, :oh, :ow])
     rows = channels_last(g).reshape(n * oh * ow, o)
     dw = _tall_matmul(rows.T, patches)  # (O, kh*kw*C)

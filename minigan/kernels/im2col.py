@@ -33,11 +33,6 @@ from .. import backend
 from . import cuda
 
 
-def pair(value):
-    """An int or a pair of ints as a pair: 2 -> (2, 2)."""
-    return (value, value) if isinstance(value, int) else tuple(value)
-
-
 def conv_output_size(size, kernel, stride, padding, dilation):
     """How many positions a dilated kernel takes along one axis of a padded input:
     floor((size + 2 padding - dilation (kernel - 1) - 1) / stride) + 1."""

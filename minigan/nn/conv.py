@@ -8,8 +8,8 @@ its weight as (C_in, C_out, kh, kw), PyTorch's layout, so that weights carry ove
 """
 
 from .. import functional as F
+from .._checks import check_positive_int, pair
 from . import init
-from ._checks import check_int, pair
 from .module import Module, Parameter, layer_zeros
 
 
@@ -20,12 +20,12 @@ class _Conv2dBase(Module):
                  device, dtype, generator, transposed):
         super().__init__()
         layer = type(self).__name__
-        self.in_channels = check_int(layer, "in_channels", in_channels, 1)
-        self.out_channels = check_int(layer, "out_channels", out_channels, 1)
-        self.kernel_size = pair(layer, "kernel_size", kernel_size, 1)
-        self.stride = pair(layer, "stride", stride, 1)
-        self.padding = pair(layer, "padding", padding, 0)
-        self.dilation = pair(layer, "dilation", dilation, 1)
+        self.in_channels = check_positive_int(in_channels, "in_channels", layer)
+        self.out_channels = check_positive_int(out_channels, "out_channels", layer)
+        self.kernel_size = pair(kernel_size, "kernel_size", layer, minimum=1)
+        self.stride = pair(stride, "stride", layer, minimum=1)
+        self.padding = pair(padding, "padding", layer)
+        self.dilation = pair(dilation, "dilation", layer, minimum=1)
         channels = (in_channels, out_channels) if transposed else (out_channels, in_channels)
         self.weight = Parameter(layer_zeros(channels + self.kernel_size, dtype, device))
         self.register_parameter("bias", Parameter(layer_zeros((out_channels,), dtype, device))
@@ -76,7 +76,7 @@ class ConvTranspose2d(_Conv2dBase):
                  generator=None):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, bias,
                          device, dtype, generator, transposed=True)
-        self.output_padding = pair("ConvTranspose2d", "output_padding", output_padding, 0)
+        self.output_padding = pair(output_padding, "output_padding", "ConvTranspose2d")
         if any(op >= max(s, d) for op, s, d in zip(self.output_padding, self.stride,
                                                    self.dilation)):
             raise ValueError(f"ConvTranspose2d: output_padding {self.output_padding} must be "

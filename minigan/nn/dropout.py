@@ -5,7 +5,7 @@ dropout is the identity) sees activations of the same size as training did.
 """
 
 from .. import functional as F
-from ._checks import check_probability
+from .._checks import check_probability
 from .module import Module
 
 
@@ -18,7 +18,7 @@ class Dropout(Module):
 
     def __init__(self, p=0.5, generator=None):
         super().__init__()
-        self.p = check_probability("Dropout", "p", p, one_allowed=False)
+        self.p = check_probability(p, "p", "Dropout", one_allowed=False)
         self.generator = generator
 
     def forward(self, input):

@@ -21,6 +21,7 @@ import math
 import numpy as np
 
 from .. import backend, random
+from .._checks import check_choice, check_non_negative, check_real
 from ..autograd import no_grad
 from ..tensor import Tensor
 
@@ -52,8 +53,7 @@ def uniform_(tensor, a=0.0, b=1.0, generator=None):
 
 def normal_(tensor, mean=0.0, std=1.0, generator=None):
     """Fill with draws from the normal distribution N(mean, std^2)."""
-    if std < 0:
-        raise ValueError(f"normal_: std must be >= 0, got {std}")
+    check_non_negative(std, "std", "normal_")
     return _fill(tensor, lambda g, s: g.normal(mean, std, s), generator, "normal_")
 
 
@@ -82,12 +82,9 @@ def calculate_gain(nonlinearity, param=None):
     """
     if nonlinearity == "leaky_relu":
         slope = 0.01 if param is None else param
-        if isinstance(slope, bool) or not isinstance(slope, (int, float)):
-            raise ValueError(f"calculate_gain: the negative slope must be a number, got {slope!r}")
+        check_real(slope, "param (the negative slope)", "calculate_gain")
         return math.sqrt(2.0 / (1 + slope ** 2))
-    if nonlinearity not in _GAINS:
-        raise ValueError(f"calculate_gain: unknown nonlinearity {nonlinearity!r}; expected one "
-                         f"of {sorted(_GAINS) + ['leaky_relu']}")
+    check_choice(nonlinearity, "nonlinearity", [*sorted(_GAINS), "leaky_relu"], "calculate_gain")
     return _GAINS[nonlinearity]
 
 
@@ -108,8 +105,7 @@ def calculate_fan_in_and_fan_out(tensor):
 
 
 def _kaiming_std(tensor, a, mode, nonlinearity):
-    if mode not in ("fan_in", "fan_out"):
-        raise ValueError(f"kaiming init: mode must be 'fan_in' or 'fan_out', got {mode!r}")
+    check_choice(mode, "mode", ("fan_in", "fan_out"), "kaiming init")
     fan_in, fan_out = calculate_fan_in_and_fan_out(tensor)
     fan = fan_in if mode == "fan_in" else fan_out
     if fan == 0:

@@ -1,8 +1,8 @@
 """``Linear``: the affine map y = x W^T + b, the building block of every MLP."""
 
 from .. import functional as F
+from .._checks import check_positive_int
 from . import init
-from ._checks import check_int
 from .module import Module, Parameter, layer_zeros
 
 
@@ -17,8 +17,8 @@ class Linear(Module):
     def __init__(self, in_features, out_features, bias=True, device=None, dtype=None,
                  generator=None):
         super().__init__()
-        self.in_features = check_int("Linear", "in_features", in_features, 1)
-        self.out_features = check_int("Linear", "out_features", out_features, 1)
+        self.in_features = check_positive_int(in_features, "in_features", "Linear")
+        self.out_features = check_positive_int(out_features, "out_features", "Linear")
         self.weight = Parameter(layer_zeros((out_features, in_features), dtype, device))
         self.register_parameter("bias", Parameter(layer_zeros((out_features,), dtype, device))
                                 if bias else None)

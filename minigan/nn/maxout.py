@@ -11,8 +11,8 @@ ties, which have probability 0 for real-valued inputs).
 """
 
 from .. import functional as F
+from .._checks import check_positive_int
 from . import init
-from ._checks import check_int
 from .module import Module, Parameter, layer_zeros
 
 
@@ -28,9 +28,9 @@ class Maxout(Module):
     def __init__(self, in_features, out_features, pieces, bias=True, device=None, dtype=None,
                  generator=None):
         super().__init__()
-        self.in_features = check_int("Maxout", "in_features", in_features, 1)
-        self.out_features = check_int("Maxout", "out_features", out_features, 1)
-        self.pieces = check_int("Maxout", "pieces", pieces, 1)
+        self.in_features = check_positive_int(in_features, "in_features", "Maxout")
+        self.out_features = check_positive_int(out_features, "out_features", "Maxout")
+        self.pieces = check_positive_int(pieces, "pieces", "Maxout")
         rows = out_features * pieces
         self.weight = Parameter(layer_zeros((rows, in_features), dtype, device))
         self.register_parameter("bias", Parameter(layer_zeros((rows,), dtype, device))
@@ -43,7 +43,7 @@ class Maxout(Module):
     def forward(self, input):
         pieces = F.linear(input, self.weight, self.bias)  # (*, out_features * pieces)
         grouped = pieces.reshape(input.shape[:-1] + (self.out_features, self.pieces))
-        return grouped.max(dim=-1)
+        return grouped.amax(dim=-1)
 
     def extra_repr(self):
         return (f"in_features={self.in_features}, out_features={self.out_features}, "

@@ -13,8 +13,8 @@ the rest of its batch.
 import numpy as np
 
 from .. import functional as F
+from .._checks import check_positive, check_positive_int, check_real
 from . import init
-from ._checks import check_int, check_probability
 from .module import Module, Parameter, layer_zeros
 
 
@@ -27,13 +27,11 @@ class _BatchNorm(Module):
                  track_running_stats=True, device=None, dtype=None):
         super().__init__()
         layer = type(self).__name__
-        self.num_features = check_int(layer, "num_features", num_features, 1)
-        if not eps > 0:
-            raise ValueError(f"{layer}: eps must be > 0, got {eps!r}")
-        self.eps = eps
+        self.num_features = check_positive_int(num_features, "num_features", layer)
+        self.eps = check_positive(eps, "eps", layer)
         # momentum=None: a plain average over all batches seen (weight 1 / batches so far).
-        self.momentum = None if momentum is None else check_probability(layer, "momentum",
-                                                                          momentum)
+        self.momentum = None if momentum is None else check_real(momentum, "momentum", layer,
+                                                                   low=0, high=1)
         self.affine = affine
         self.track_running_stats = track_running_stats
         for name in ("weight", "bias"):

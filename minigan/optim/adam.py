@@ -17,6 +17,7 @@ step, so the two produce the same trajectory.
 import math
 
 from .. import backend
+from .._checks import check_non_negative, is_real
 from .optimizer import Optimizer
 
 
@@ -30,10 +31,9 @@ class Adam(Optimizer):
 
     def _check_hyperparameters(self, group):
         for name in ("lr", "eps", "weight_decay"):
-            if not group[name] >= 0:
-                raise ValueError(f"Adam: {name} must be >= 0, got {group[name]!r}")
+            check_non_negative(group[name], name, "Adam")
         betas = group["betas"]
-        if len(betas) != 2 or not all(0 <= b < 1 for b in betas):
+        if len(betas) != 2 or not all(is_real(b) and 0 <= b < 1 for b in betas):
             raise ValueError(f"Adam: betas must be two numbers in [0, 1), got {betas!r}")
 
     def _update(self, param, grad, state, group):

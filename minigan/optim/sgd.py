@@ -10,6 +10,7 @@ With g = grad + weight_decay * p (L2 regularisation folded into the gradient):
 exactly PyTorch's ``torch.optim.SGD``, so the two produce the same trajectory.
 """
 
+from .._checks import check_non_negative
 from .optimizer import Optimizer
 
 
@@ -23,8 +24,7 @@ class SGD(Optimizer):
 
     def _check_hyperparameters(self, group):
         for name in ("lr", "momentum", "weight_decay"):
-            if not group[name] >= 0:
-                raise ValueError(f"SGD: {name} must be >= 0, got {group[name]!r}")
+            check_non_negative(group[name], name, "SGD")
         if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
             raise ValueError("SGD: nesterov=True needs momentum > 0 and dampening = 0")
 

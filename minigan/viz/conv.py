@@ -18,7 +18,8 @@ of the marked patches are tinted in their colours.
 import numpy as np
 
 from .. import backend
-from ..kernels.im2col import conv_output_size, im2col, pair
+from .._checks import pair
+from ..kernels.im2col import conv_output_size, im2col
 from ..tensor import Tensor
 
 PATCH_COLORS = ("#d62728", "#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b")
@@ -62,8 +63,10 @@ def draw_im2col(image, kernel_size, stride=1, padding=0, dilation=1, highlight=N
     image = _as_numpy(image)
     if image.ndim != 2:
         raise ValueError(f"draw_im2col: image must be 2-D (H, W), got shape {image.shape}")
-    (kh, kw), stride, padding, dilation = (pair(v) for v in
-                                           (kernel_size, stride, padding, dilation))
+    (kh, kw), stride, dilation = (pair(value, name, "draw_im2col", minimum=1) for value, name in
+                                  ((kernel_size, "kernel_size"), (stride, "stride"),
+                                   (dilation, "dilation")))
+    padding = pair(padding, "padding", "draw_im2col")
     oh, ow = (conv_output_size(*args) for args in zip(image.shape, (kh, kw), stride, padding,
                                                       dilation))
     if oh < 1 or ow < 1:

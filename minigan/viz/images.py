@@ -15,6 +15,7 @@ import math
 
 import numpy as np
 
+from .._checks import check_non_negative_int, check_positive_int
 from ..backend import as_numpy
 from ..tensor import Tensor
 
@@ -43,10 +44,8 @@ def image_grid(images, nrow=None, padding=1, value_range=(-1.0, 1.0), fill=0.2):
     array = _as_images(images)
     n, c, h, w = array.shape
     nrow = math.ceil(math.sqrt(n)) if nrow is None else nrow
-    if isinstance(nrow, bool) or not isinstance(nrow, int) or nrow < 1:
-        raise ValueError(f"image_grid: nrow must be an int >= 1, got {nrow!r}")
-    if isinstance(padding, bool) or not isinstance(padding, int) or padding < 0:
-        raise ValueError(f"image_grid: padding must be an int >= 0, got {padding!r}")
+    nrow = check_positive_int(nrow, "nrow", "image_grid")
+    padding = check_non_negative_int(padding, "padding", "image_grid")
     lo, hi = map(float, value_range)
     if not lo < hi:
         raise ValueError(f"image_grid: value_range must be (lo, hi) with lo < hi, got "
@@ -107,8 +106,7 @@ def running_mean(values, window):
     """The mean of each value with up to ``window - 1`` values before it (shorter at the
     start): a smoothed curve of the same length."""
     values = np.asarray(values, dtype=np.float64)
-    if isinstance(window, bool) or not isinstance(window, int) or window < 1:
-        raise ValueError(f"running_mean: window must be an int >= 1, got {window!r}")
+    window = check_positive_int(window, "window", "running_mean")
     cumulative = np.concatenate([[0.0], np.cumsum(values)])
     index = np.arange(1, len(values) + 1)
     start = np.maximum(index - window, 0)
@@ -119,7 +117,7 @@ def draw_loss_curves(history, axes=None, window=None, title=None, epoch_steps=No
     """A training history in two panels: the losses of D and G, then the mean D(x) and D(G(z)).
 
     ``history`` is a dict with ``"step"`` and lists ``"d_loss"``, ``"g_loss"``, ``"d_real"``,
-    ``"d_fake"`` (as :class:`minigan.gan.Trainer` and ``python -m minigan.dcgan`` record them);
+    ``"d_fake"`` (as :class:`minigan.gan.Trainer` and ``python -m minigan dcgan`` record them);
     raw values are drawn faintly, their :func:`running_mean` over ``window`` steps (default:
     1/50 of the run) boldly. ``epoch_steps``: steps per epoch, to mark epoch boundaries.
     ``axes``: two axes to draw into (a new figure when None). Returns the figure.

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._checks import check_choice
 from ..gan.metrics import reverse_kl_text
 from ..gan.noise import sample_noise
 from ..tensor import Tensor, tensor
@@ -113,8 +114,7 @@ def snapshot_2d(G, D, mixture, *, noise=None, n=1000, generator=None, bounds=Non
     """
     if mixture.dim != 2:
         raise ValueError(f"snapshot_2d: draws 2D data, got a mixture of dim {mixture.dim}")
-    if d_output not in ("logit", "score"):
-        raise ValueError(f"snapshot_2d: d_output must be 'logit' or 'score', got {d_output!r}")
+    check_choice(d_output, "d_output", ("logit", "score"), "snapshot_2d")
     lo, hi = default_bounds(mixture) if bounds is None else map(float, bounds)
     if not lo < hi:
         raise ValueError(f"snapshot_2d: bounds must be (lo, hi) with lo < hi, got {bounds!r}")

@@ -6,12 +6,13 @@ a learner's copy, the directory named by the environment variable MINIGAN_EXERCI
 """
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
 
 from minigan.exercises.checking import load_module
-from minigan.exercises.learner_copy import ENV_VAR
+from minigan.exercises.learner_copy import ENV_VAR, exercise_modules
 
 
 def _learner_dir():
@@ -42,3 +43,23 @@ def load_exercise():
         return loaded[name]
 
     return load
+
+
+@pytest.fixture
+def solved(tmp_path):
+    """A copy holding the solutions; tests plant mistakes in it."""
+    for path in exercise_modules():
+        shutil.copy(path, tmp_path)
+    return tmp_path
+
+
+@pytest.fixture
+def plant():
+    """``plant(directory, module, old, new)`` replaces ``old`` by ``new`` in the copy's
+    ``module``.py (``old`` must be there): a planted mistake."""
+    def replace(directory, module, old, new):
+        path = Path(directory) / f"{module}.py"
+        text = path.read_text()
+        assert old in text, f"{old!r} is not in {module}.py"
+        path.write_text(text.replace(old, new))
+    return replace

@@ -21,8 +21,11 @@ from minigan.exercises.checking import (
     grade,
 )
 from minigan.exercises.learner_copy import PACKAGE_DIR, exercise_modules, write_learner_copy
+from minigan.kernels.cuda import emulation
 
 MODULES = exercise_modules()
+# Exercise 12 (a CUDA kernel, compiled for the CPU) is skipped, not passed, without a compiler.
+SKIPPED_HERE = int(emulation.compiler_unavailable_reason() is not None)
 
 
 @pytest.fixture(scope="module")
@@ -31,22 +34,6 @@ def fresh(tmp_path_factory):
     out = tmp_path_factory.mktemp("fresh")
     write_learner_copy(out, force=True)
     return out
-
-
-@pytest.fixture
-def solved(tmp_path):
-    """A copy holding the solutions; tests plant mistakes in it."""
-    for path in MODULES:
-        shutil.copy(path, tmp_path)
-    return tmp_path
-
-
-def plant(directory, module, old, new):
-    """Replace ``old`` by ``new`` in the copy's ``module``.py (``old`` must be there)."""
-    path = Path(directory) / f"{module}.py"
-    text = path.read_text()
-    assert old in text, f"{old!r} is not in {module}.py"
-    path.write_text(text.replace(old, new))
 
 
 def by_number(results):
@@ -68,11 +55,12 @@ def test_every_exercise_of_a_fresh_copy_is_not_written_yet(fresh, capsys):
 def test_a_copy_of_the_solutions_passes_every_exercise(solved, capsys):
     assert main(["check", "--copy", str(solved)]) == 0
     out = capsys.readouterr().out
-    assert f"{len(all_exercises())} passed" in out
+    assert f"{len(all_exercises()) - SKIPPED_HERE} passed" in out
     assert "failing" not in out and "not written" not in out
 
 
-def test_a_wrong_backward_is_named_with_its_check_the_numbers_and_the_hint(solved, capsys):
+def test_a_wrong_backward_is_named_with_its_check_the_numbers_and_the_hint(solved, plant,
+                                                                           capsys):
     plant(solved, "ex01_pointwise", "return grad_output * y * (1 - y)", "return grad_output * y")
     assert main(["check", "--copy", str(solved)]) == 1
     out = capsys.readouterr().out
@@ -86,10 +74,10 @@ def test_a_wrong_backward_is_named_with_its_check_the_numbers_and_the_hint(solve
     assert "your gradient for x differs from the numerical one at index (0,): 0.633636 vs " \
            "0.232141" in report
     assert "hint: as for tanh, the derivative is a function of the output `ctx.output`" in report
-    assert f"{len(all_exercises()) - 1} passed, 1 failing" in out
+    assert f"{len(all_exercises()) - 1 - SKIPPED_HERE} passed, 1 failing" in out
 
 
-def test_a_wrong_convolution_gradient_names_the_geometry_and_the_input(solved):
+def test_a_wrong_convolution_gradient_names_the_geometry_and_the_input(solved, plant):
     plant(solved, "ex05_convolution", "grad_w = F.conv2d_grad_weight(x, g, kernel, stride, "
           "padding, dilation)", "grad_w = 2 * F.conv2d_grad_weight(x, g, kernel, stride, "
           "padding, dilation)")
@@ -101,7 +89,7 @@ def test_a_wrong_convolution_gradient_names_the_geometry_and_the_input(solved):
         result.message
 
 
-def test_a_first_derivative_that_cannot_be_differentiated_is_told_apart(solved):
+def test_a_first_derivative_that_cannot_be_differentiated_is_told_apart(solved, plant):
     plant(solved, "ex01_pointwise", "return grad_output * (1 - y * y)",
           "return grad_output * (1 - y.detach() * y.detach())")
     result = by_number(grade(solved, "1.1"))["1.1"]
@@ -118,7 +106,7 @@ def test_written_exercises_pass_while_the_rest_are_not_written(fresh, solved):
     assert exit_code(results.values()) == 0
 
 
-def test_an_exercise_that_needs_an_earlier_one_says_so(fresh, solved):
+def test_an_exercise_that_needs_an_earlier_one_says_so(fresh, solved, plant):
     shutil.copy(fresh / "ex09_mode_metrics.py", solved)
     plant(solved, "ex09_mode_metrics", 'raise NotImplementedError("Exercise 9.3: write '
           'mode_metrics")', "return ModeMetrics(*(mode_counts(x, mixture.means, mixture.stds),"
@@ -128,7 +116,7 @@ def test_an_exercise_that_needs_an_earlier_one_says_so(fresh, solved):
     assert "it needs exercise 9.1 first" in result.message
 
 
-def test_a_crash_in_the_learners_code_says_where(solved):
+def test_a_crash_in_the_learners_code_says_where(solved, plant):
     plant(solved, "ex09_mode_metrics", "    p_gen = (counts + 1)",
           "    p_gen = 1 / 0 * (counts + 1)")
     result = by_number(grade(solved, "9.2"))["9.2"]
@@ -139,7 +127,7 @@ def test_a_crash_in_the_learners_code_says_where(solved):
                               f"ex09_mode_metrics.py line {line})")
 
 
-def test_a_module_that_does_not_import_fails_all_its_exercises(solved):
+def test_a_module_that_does_not_import_fails_all_its_exercises(solved, plant):
     plant(solved, "ex03_reduction", "class Mean(Function):", "class Mean(Function)")
     result = by_number(grade(solved, "3"))["3.1"]
     assert result.status == FAILING
@@ -203,6 +191,6 @@ def test_the_grader_needs_neither_pytest_nor_hypothesis_nor_pytorch():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=300, cwd=Path(__file__).resolve().parents[2])
     assert done.returncode == 0, done.stdout + done.stderr
-    assert f"{len(all_exercises())} passed" in done.stdout
+    assert f"{len(all_exercises()) - SKIPPED_HERE} passed" in done.stdout
     assert "skipped: 30 steps on the same bowl equal PyTorch's torch.optim.Adam (PyTorch is " \
            "not installed)" in " ".join(done.stdout.split())

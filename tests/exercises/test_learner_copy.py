@@ -21,8 +21,11 @@ from minigan.exercises import (
 from minigan.exercises.__main__ import main
 from minigan.exercises.learner_copy import (
     BEGIN,
+    C_BEGIN,
+    C_END,
     END,
     ENV_VAR,
+    c_source,
     check_command,
     exercise_modules,
     module_info,
@@ -31,6 +34,17 @@ from minigan.exercises.learner_copy import (
 
 ROOT = Path(__file__).resolve().parents[2]
 MODULES = exercise_modules()
+
+
+C_BLANK = "(your CUDA C replaces this line)"
+
+
+def c_source_argument(function):
+    """The string literal a function passes to ``c_source``: an exercise's C source."""
+    calls = [node for node in ast.walk(function) if isinstance(node, ast.Call)
+             and getattr(node.func, "id", None) == "c_source"]
+    assert len(calls) == 1, f"{function.name} calls c_source {len(calls)} times"
+    return ast.literal_eval(calls[0].args[0])
 
 
 def definitions(tree):
@@ -55,24 +69,32 @@ def test_blanking_replaces_each_solution_by_a_raise_and_keeps_the_rest(path):
     blocks = solution_blocks(source, path.name)
     assert blocks, f"{path.name} has no solution block"
     blanked = blank_solutions(source, path.name)
-    assert BEGIN not in blanked and END not in blanked
+    assert not {BEGIN, END, C_BEGIN, C_END} & {line.strip() for line in blanked.splitlines()}
 
     # Outside the blocks nothing changed: the module without its blocks is the copy without the
-    # raises, line for line.
+    # raises (and C's blank lines), line for line.
     copy_lines = blanked.splitlines()
-    raises = [line for line in copy_lines if "raise NotImplementedError(" in line]
-    assert len(raises) == len(blocks)
+    blanks = [line for line in copy_lines if "raise NotImplementedError(" in line
+              or line.endswith(C_BLANK)]
+    assert len(blanks) == len(blocks)
     kept = [line for i, line in enumerate(source.splitlines(), 1)
             if not any(b.begin <= i <= b.end for b in blocks)]
-    assert [line for line in copy_lines if line not in raises] == kept
+    assert [line for line in copy_lines if line not in blanks] == kept
 
-    # Each function to write now raises, at the block's indentation, naming its exercise.
+    # Each function to write now raises, at the block's indentation, naming its exercise; in C
+    # the blank is a comment line, and c_source raises for it.
     numbers = {e.name: e.number for e in find_exercises(path)}
     original, copy = definitions(ast.parse(source)), definitions(ast.parse(blanked))
-    for block, line in zip(blocks, raises):
-        assert line == (f'{block.indent}raise NotImplementedError("Exercise '
-                        f'{numbers[block.exercise]}: write {block.part}")')
-        assert isinstance(copy[block.part].body[-1], ast.Raise)
+    for block, line in zip(blocks, blanks):
+        message = f"Exercise {numbers[block.exercise]}: write {block.part}"
+        if block.language == "c":
+            assert line == f"{block.indent}// {message} {C_BLANK}"
+            with pytest.raises(NotImplementedError, match=f"^{message}$"):
+                c_source(c_source_argument(copy[block.part]))
+            assert c_source(c_source_argument(original[block.part]))  # the solution's is kept
+        else:
+            assert line == f'{block.indent}raise NotImplementedError("{message}")'
+            assert isinstance(copy[block.part].body[-1], ast.Raise)
     # The math and the hints are kept.
     assert {name: ast.get_docstring(node) for name, node in copy.items()} == \
         {name: ast.get_docstring(node) for name, node in original.items()}
@@ -149,6 +171,48 @@ def test_exercises_are_the_top_level_definitions_holding_solutions(tmp_path):
     assert namespace["Given"]().method() == 1
 
 
+C_DEMO = '''\
+"""A made-up exercise module in C."""
+
+
+def kernel():
+    """The CUDA C of y = 2 x."""
+    return c_source(r"""
+__device__ void twice(const float* x, float* y, int n) {
+    // BEGIN SOLUTION
+    // a comment in the solution is kept with it
+    for (int i = 0; i < n; ++i) y[i] = 2 * x[i];
+    // END SOLUTION
+}
+""")
+
+
+def square(x):
+    """y = x^2, in Python beside it."""
+    # BEGIN SOLUTION
+    return x * x
+    # END SOLUTION
+'''
+
+
+def test_a_block_of_c_in_a_string_is_blanked_to_a_comment_that_c_source_raises_for(tmp_path):
+    path = tmp_path / "ex12_demo.py"
+    path.write_text(C_DEMO)
+    assert [(b.language, b.part) for b in solution_blocks(C_DEMO, path.name)] == [
+        ("c", "kernel"), ("python", "square")]
+    assert [e.number for e in find_exercises(path)] == ["12.1", "12.2"]
+    blanked = blank_solutions(C_DEMO, path.name)
+    assert "    // Exercise 12.1: write kernel (your CUDA C replaces this line)\n}" in blanked
+    assert "a comment in the solution" not in blanked and "2 * x[i]" not in blanked
+    namespace = {"c_source": c_source}
+    exec(compile(blanked, path.name, "exec"), namespace)
+    with pytest.raises(NotImplementedError, match="^Exercise 12.1: write kernel$"):
+        namespace["kernel"]()
+    solved = {"c_source": c_source}
+    exec(compile(C_DEMO, path.name, "exec"), solved)
+    assert "y[i] = 2 * x[i];" in solved["kernel"]()
+
+
 @pytest.mark.parametrize("source, complaint", [
     ("def f(x):\n    # BEGIN SOLUTION\n    return x\n", "never closed"),
     ("def f(x):\n    return x\n    # END SOLUTION\n", "without a"),
@@ -159,7 +223,13 @@ def test_exercises_are_the_top_level_definitions_holding_solutions(tmp_path):
     ("def f(x):\n    # BEGIN SOLUTION\n    # think\n    # END SOLUTION\n    return x\n",
      "without code"),
     ("def f(x):\n    return x  # BEGIN SOLUTION\n", "stand alone"),
-], ids=["unclosed", "unopened", "nested", "indentation", "module level", "no code", "trailing"])
+    ('def f():\n    s = """\n    // BEGIN SOLUTION\n    int i;\n"""\n    # END SOLUTION\n'
+     '    return s\n', "cannot close the '// BEGIN SOLUTION'"),
+    ('def f():\n    return """\n    // BEGIN SOLUTION\n    // only a comment\n'
+     '    // END SOLUTION\n"""\n', "without code"),
+    ('S = """\n// BEGIN SOLUTION\nint i;\n// END SOLUTION\n"""\n', "inside a function"),
+], ids=["unclosed", "unopened", "nested", "indentation", "module level", "no code", "trailing",
+        "c closed by python", "c without code", "c at module level"])
 def test_malformed_markers_are_reported_with_their_line(source, complaint):
     with pytest.raises(ExerciseFormatError, match=complaint):
         blank_solutions(source, "ex09_bad.py")

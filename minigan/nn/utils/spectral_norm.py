@@ -26,9 +26,9 @@ wrapped: ``spectral_norm(nn.Linear(2, 8))`` returns a :class:`SpectralNorm` modu
 import numpy as np
 
 from ... import backend, random
+from ..._checks import check_positive_int
 from ...autograd import no_grad
 from ...tensor import Tensor
-from .._checks import check_int
 from ..module import Module
 from .stateless import substituted
 
@@ -54,8 +54,8 @@ class SpectralNorm(Module):
                              "with at least 2 dimensions to normalise")
         self.module = module
         self.name = name
-        self.n_power_iterations = check_int("spectral_norm", "n_power_iterations",
-                                            n_power_iterations, 1)
+        self.n_power_iterations = check_positive_int(n_power_iterations, "n_power_iterations",
+                                                     "spectral_norm")
         self.eps = eps
         rows = weight.shape[0]
         gen = random.default_generator if generator is None else generator

@@ -1,9 +1,9 @@
 """Train a GAN on a 2D Gaussian mixture from the command line, and draw what happened.
 
-    python -m minigan.mixture --dataset ring --method pacgan2 --seed 0 --out runs/ring-pacgan2
-    python -m minigan.mixture --dataset grid --method gan --preset paper --steps 20000 --out runs/g
-    python -m minigan.mixture --method wgan --option clip=0.05 --quick --out runs/try
-    python -m minigan.mixture --device cuda --out runs/ring-gpu        # on the GPU (CuPy)
+    python -m minigan mixture --dataset ring --method pacgan2 --seed 0 --out runs/ring-pacgan2
+    python -m minigan mixture --dataset grid --method gan --preset paper --steps 20000 --out runs/g
+    python -m minigan mixture --method wgan --option clip=0.05 --quick --out runs/try
+    python -m minigan mixture --device cuda --out runs/ring-gpu        # on the GPU (CuPy)
 
 One run of :func:`minigan.gan.experiment.run_mixture` (a progress bar while it trains), with a
 snapshot of the game at each evaluation of the mode metrics, then in ``--out``:
@@ -33,14 +33,14 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from .backend import DeviceError, check_device
-from .gan.doctor import Doctor, MixtureProbe
-from .gan.experiment import DATASETS, mixture_dataset, run_mixture
-from .gan.methods import METHODS, make_method
-from .gan.metrics import EVAL_SAMPLES, ModeMetrics
-from .gan.presets import PRESETS, get_preset
-from .gan.trainer import TrainingDivergedError
-from .serialization import check_folder, sigterm_as_interrupt
+from ..gan.doctor import Doctor, MixtureProbe
+from ..gan.experiment import DATASETS, mixture_dataset, run_mixture
+from ..gan.methods import METHODS, make_method
+from ..gan.metrics import EVAL_SAMPLES, ModeMetrics
+from ..gan.presets import PRESETS, get_preset
+from ..gan.trainer import TrainingDivergedError
+from ..serialization import sigterm_as_interrupt
+from .common import check_out, checked_device, interrupted, write_doctor
 
 QUICK_STEPS, QUICK_EVALUATIONS = 60, 5  # --quick: a smoke test of the whole pipeline
 MAX_FRAMES = 40  # at most this many snapshots (and GIF frames), evenly spread over the run
@@ -76,7 +76,7 @@ def _option(text):
 
 def parser():
     p = argparse.ArgumentParser(
-        prog="python -m minigan.mixture",
+        prog="python -m minigan mixture",
         description="Train a GAN on a 2D Gaussian mixture; write figures, an animation and the "
                     "mode metrics.")
     p.add_argument("--dataset", choices=sorted(DATASETS), default="ring",
@@ -118,18 +118,10 @@ def parse_args(argv=None):
         make_method(args.method, **args.options)  # unknown or bad options fail here, not later
     except (TypeError, ValueError) as exc:
         p.error(f"argument --option: {exc}")
-    try:
-        args.device = check_device(args.device)
-    except (ValueError, DeviceError) as exc:
-        p.error(f"argument --device: {exc}")
+    args.device = checked_device(p, args.device, "argument --device")
     if args.seed < 0:
         p.error(f"argument --seed: expected a whole number >= 0, got {args.seed}")
-    if args.out.exists() and not args.out.is_dir():
-        p.error(f"argument --out: {args.out} exists and is not a folder")
-    try:
-        check_folder(args.out)
-    except ValueError as error:
-        p.error(f"argument --out: {error}")
+    check_out(p, args.out, "argument --out")
     if args.resume and not (args.out / CHECKPOINT).is_file():
         p.error(f"argument --resume: no checkpoint {args.out / CHECKPOINT} to continue from")
     preset = get_preset(args.preset)
@@ -167,7 +159,7 @@ def _jsonable(value):
 def write_outputs(result, snapshots, out, args):
     """The figures, the animation and the metrics of a finished run (see the module
     docstring); returns the paths written."""
-    from . import viz
+    from .. import viz
 
     plt = viz.require_pyplot()
     out.mkdir(parents=True, exist_ok=True)
@@ -215,7 +207,7 @@ class Snapshots:
         self.taken = []
 
     def __call__(self, trainer, metrics):
-        from . import viz
+        from .. import viz
 
         if trainer.step in self.due:
             self.taken.append(viz.snapshot_2d(trainer.G, trainer.D, self.mixture,
@@ -226,7 +218,7 @@ class Snapshots:
         return {"taken": [asdict(snapshot) for snapshot in self.taken]}
 
     def load_state_dict(self, state):
-        from .viz import Snapshot2D
+        from ..viz import Snapshot2D
 
         self.taken = [Snapshot2D(**{**fields, "metrics": None if fields["metrics"] is None
                                     else ModeMetrics(**fields["metrics"])})
@@ -238,10 +230,10 @@ def main(argv=None):
     try:
         import matplotlib
     except ImportError:
-        sys.exit("python -m minigan.mixture draws figures with matplotlib, which is not "
+        sys.exit("python -m minigan mixture draws figures with matplotlib, which is not "
                  "installed: pip install minigan[plots]")
     matplotlib.use("Agg")  # files only, no window
-    from . import Generator, randn, viz
+    from .. import Generator, randn, viz
 
     method = make_method(args.method, **args.options)
     mixture = mixture_dataset(args.dataset)
@@ -267,36 +259,24 @@ def main(argv=None):
                                  device=args.device)
     except TrainingDivergedError as error:
         if doctor is not None:
-            write_doctor(doctor, args)
-        sys.exit(f"python -m minigan.mixture: error: {error}")
+            write_doctor(doctor, args.out, _title(args))
+        sys.exit(f"python -m minigan mixture: error: {error}")
     except ValueError as error:  # a checkpoint of other settings, or of a finished run
         if not args.resume:
             raise
-        sys.exit(f"python -m minigan.mixture: error: --resume: {error}")
+        sys.exit(f"python -m minigan mixture: error: --resume: {error}")
     except KeyboardInterrupt:  # Ctrl-C or SIGTERM: a save under way removed its temporary file
-        where = (f"the last checkpoint is {checkpoint}: continue with the same command and "
-                 "--resume") if checkpoint.is_file() else "no checkpoint was written yet"
-        print(f"python -m minigan.mixture: interrupted; {where}", file=sys.stderr)
+        print(interrupted("python -m minigan mixture", checkpoint,
+                          "continue with the same command and --resume"), file=sys.stderr)
         sys.exit(130)
     print(f"{args.dataset}, {method!r}, seed {args.seed}: {result.metrics} in "
           f"{result.seconds:.1f} s")
     for path in write_outputs(result, snapshots.taken, args.out, args):
         print(f"[wrote] {path}")
     if doctor is not None:
-        write_doctor(doctor, args)
+        write_doctor(doctor, args.out, _title(args))
 
 
-def write_doctor(doctor, args):
-    """Print the doctor's report and write its files into ``--out``."""
-    from . import viz
-
-    print(doctor.report())
-    args.out.mkdir(parents=True, exist_ok=True)
-    title = f"{args.dataset}, {args.method}, seed {args.seed}"
-    for path in doctor.save(args.out) + [viz.save_dashboard(doctor, args.out / "doctor.png",
-                                                              title)]:
-        print(f"[wrote] {path}")
-
-
-if __name__ == "__main__":
-    main()
+def _title(args):
+    """The doctor's dashboard title."""
+    return f"{args.dataset}, {args.method}, seed {args.seed}"

@@ -1,0 +1,107 @@
+"""When training has diverged: NaN or infinity, or growth by orders of magnitude.
+
+:func:`check_divergence` looks at one step's measures (the losses and the players' gradient
+norms) against the steps before it, and stops training with a :class:`TrainingDivergedError`
+that names the step and the quantity. :class:`~minigan.gan.Trainer` calls it after every step;
+the threshold of the finite test, :data:`GROWTH`, says where it was measured.
+"""
+
+import itertools
+import math
+
+import numpy as np
+
+MEASURES = ("d_loss", "g_loss", "d_real", "d_fake", "d_grad_norm", "g_grad_norm")
+"""What the history records each step (besides the step number)."""
+
+# The quantities whose non-finite value stops training, with how the error names them.
+_WATCHED = {"d_loss": "the discriminator's loss", "g_loss": "the generator's loss",
+            "d_grad_norm": "the discriminator's gradient",
+            "g_grad_norm": "the generator's gradient"}
+
+
+GROWTH = 1e4
+"""Divergence that stays finite: the median over the last :data:`WINDOW` steps (or all the
+steps so far, when fewer) of
+
+- a loss's absolute value exceeds GROWTH x max(1, |that loss at step 1|), or
+- a player's gradient norm exceeds GROWTH x g0, g0 being D's first nonzero gradient norm
+  (taken at D's initial weights: the size of a gradient in this model before training
+  changed anything; the GAN doctor's scale too).
+
+Measured on the classroom preset of the ring (the healthy and failing configurations of
+``benchmarks/doctor_detection.py``, seeds 0-2 at 1,000-3,000 steps, and every method of
+:data:`minigan.gan.METHODS` on seed 0 for 1,500 steps): healthy runs keep every median |loss|
+below 15 times its scale (the largest: a non-saturating G facing a D trained 1,000 times
+faster, 14.5) and every median gradient norm below 200 g0 (single steps below 300 g0);
+unbalanced runs that do not diverge (D frozen, or D 100 times faster) reach 540 g0 (single
+steps 575 g0); no healthy run passes 4 g0 in its first 3 steps, where the median is of 1-3
+values. Diverging runs pass the thresholds within 2-4 steps: Adam at learning rate 1 (|D's
+loss| 1e5 times its scale by step 4), 10 and WGAN at 1e6 (step 2). The factor 1e4 leaves
+17x over the largest gradient of a run that does not diverge and 700x over the largest
+healthy loss (a loss of 1e4 on the BCE scale means logits of 1e4)."""
+
+WINDOW = 10
+"""Steps in the median of the growth test: one spike is not divergence."""
+
+
+class TrainingDivergedError(RuntimeError):
+    """A loss or a gradient became NaN or infinite, or grew by orders of magnitude (see
+    :data:`GROWTH`), during training. ``step``: the step; ``evidence``: what was seen."""
+
+    def __init__(self, message, step=None, evidence=None):
+        super().__init__(message)
+        self.step, self.evidence = step, evidence
+
+
+def _names(items):
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _growth(history, record):
+    """The evidence of a finite divergence in ``record`` after ``history`` (see
+    :data:`GROWTH`), or None. Looks at the quantities of :data:`_WATCHED` that both hold."""
+    d_norms = itertools.chain(history.get("d_grad_norm", ()), [record.get("d_grad_norm", 0.0)])
+    g0 = next((v for v in d_norms if v > 0), None)
+    for name in (m for m in _WATCHED if m in record and m in history):
+        recent = np.abs(history[name][-(WINDOW - 1):] + [record[name]])
+        median = float(np.median(recent))
+        if name.endswith("loss"):
+            start = abs(float(history[name][0] if history[name] else record[name]))
+            scale, against = max(1.0, start), f"max(1, its value at step 1, {start:.3g})"
+        elif g0 is not None:
+            scale, against = g0, f"g0 = {g0:.3g}, D's first gradient norm"
+        else:
+            continue
+        if median > GROWTH * scale:
+            return (f"{_WATCHED[name]} grew to a median of {median:.3g} over the last "
+                    f"{len(recent)} steps, {median / scale:.3g} times {against} (threshold "
+                    f"{GROWTH:g} times)")
+    return None
+
+
+def check_divergence(step, record, history, doctor=None, kept="", advice=None):
+    """Raise :class:`TrainingDivergedError` if training diverged at ``step``, whose measures
+    are ``record``, after the steps in ``history`` (lists by measure): a loss or a gradient
+    norm of ``record`` is NaN or infinite, or has grown by orders of magnitude (see
+    :data:`GROWTH`). A ``doctor`` is told first, so that its report names the divergence;
+    ``kept`` says which checkpoint is left (e.g. "the checkpoint of step 400 in c.npz is
+    kept"), ``advice`` what to do."""
+    bad = [_WATCHED[name] for name in _WATCHED if name in record
+           and not math.isfinite(record[name])]
+    if bad:
+        values = ", ".join(f"{m}={record[m]:.4g}" for m in MEASURES if m in record)
+        evidence = f"{_names(bad)} became non-finite ({values})"
+    else:
+        evidence = _growth(history, record)
+        if evidence is None:
+            return
+    if doctor is not None:
+        doctor.diverged(step, evidence)
+    advice = advice or ("reload the last checkpoint and lower the learning rates, or look "
+                        "for NaN or inf in the data")
+    raise TrainingDivergedError(
+        f"training diverged at step {step}: {evidence}. The weights were already updated "
+        f"with it: {advice}." + (f" {kept[0].upper()}{kept[1:]}." if kept else ""),
+        step=step, evidence=evidence)
