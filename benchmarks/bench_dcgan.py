@@ -55,11 +55,18 @@ def parse_args(argv=None):
 
 # -- the two setups ------------------------------------------------------------------------------
 # ``args`` gives the sizes (batch, size, nc, ngf, ndf) and the device, "cpu" or "cuda".
-def minigan_setup(args):
-    """(step function, G, D) for minigan: the library's own train_step."""
+def minigan_players(args):
+    """minigan's G and D, drawn from ``Generator(0)`` in the order of ``python -m minigan
+    dcgan`` (G, then D): the same initial weights as the command's run of seed 0."""
     rng = minigan.Generator(0)
     G = gan.DCGANGenerator(NZ, args.ngf, args.nc, args.size, generator=rng).to(args.device)
     D = gan.DCGANDiscriminator(args.ndf, args.nc, args.size, generator=rng).to(args.device)
+    return G, D
+
+
+def minigan_setup(args):
+    """(step function, G, D) for minigan: the library's own train_step."""
+    G, D = minigan_players(args)
     opt_G = optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))
     opt_D = optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))
     real_t, z_t = (minigan.tensor(a, device=args.device) for a in batches(args))
@@ -70,8 +77,9 @@ def minigan_setup(args):
     return step, G, D
 
 
-def torch_setup(args, G=None, D=None):
-    """The step function of PyTorch's twin, loaded with G's and D's weights when given."""
+def torch_players(args, G=None, D=None):
+    """PyTorch's twins of minigan's G and D, layer for layer, loaded with G's and D's weights
+    when given (else PyTorch's own initialisation)."""
     import torch
     from torch import nn
 
@@ -104,29 +112,50 @@ def torch_setup(args, G=None, D=None):
             state = {k.removeprefix("main."): torch.from_numpy(v.numpy().copy())
                      for k, v in model.state_dict().items()}
             twin.load_state_dict(state)  # copies onto the twin's device
-    opt_G = torch.optim.Adam(tG.parameters(), lr=2e-4, betas=(0.5, 0.999))
-    opt_D = torch.optim.Adam(tD.parameters(), lr=2e-4, betas=(0.5, 0.999))
-    real, z = (torch.from_numpy(a).to(args.device) for a in batches(args))
-    loss = nn.BCEWithLogitsLoss()
-    ones, zeros = (torch.full((args.batch,), v, device=args.device) for v in (1.0, 0.0))
+    return tG, tD
 
-    def step():
-        fake = tG(z.view(args.batch, NZ, 1, 1))
-        d_loss = loss(tD(real).view(-1), ones) + loss(tD(fake.detach()).view(-1), zeros)
-        opt_D.zero_grad()
+
+class TorchStep:
+    """One DCGAN step of PyTorch's twin, ``step(real, z)``: D's update on the real batch and a
+    fake one, then G's through a frozen D (the non-saturating loss), Adam(2e-4, (0.5, 0.999))
+    for both, as minigan's ``gan.train_step``; returns both losses as floats."""
+
+    def __init__(self, tG, tD, batch, device):
+        import torch
+        from torch import nn
+
+        self.G, self.D = tG, tD
+        self.opt_G, self.opt_D = (torch.optim.Adam(m.parameters(), lr=2e-4, betas=(0.5, 0.999))
+                                  for m in (tG, tD))
+        self.loss = nn.BCEWithLogitsLoss()
+        self.ones, self.zeros = (torch.full((batch,), v, device=device) for v in (1.0, 0.0))
+
+    def __call__(self, real, z):
+        fake = self.G(z.view(*z.shape, 1, 1))
+        d_loss = (self.loss(self.D(real).view(-1), self.ones)
+                  + self.loss(self.D(fake.detach()).view(-1), self.zeros))
+        self.opt_D.zero_grad()
         d_loss.backward()
-        opt_D.step()
-        for p in tD.parameters():
+        self.opt_D.step()
+        for p in self.D.parameters():
             p.requires_grad_(False)
-        g_loss = loss(tD(fake).view(-1), ones)
-        opt_G.zero_grad()
+        g_loss = self.loss(self.D(fake).view(-1), self.ones)
+        self.opt_G.zero_grad()
         g_loss.backward()
-        opt_G.step()
-        for p in tD.parameters():
+        self.opt_G.step()
+        for p in self.D.parameters():
             p.requires_grad_(True)
         return {"d_loss": d_loss.item(), "g_loss": g_loss.item()}
 
-    return step
+
+def torch_setup(args, G=None, D=None):
+    """The step function of PyTorch's twin on a fixed batch, loaded with G's and D's weights
+    when given."""
+    import torch
+
+    step = TorchStep(*torch_players(args, G, D), args.batch, args.device)
+    real, z = (torch.from_numpy(a).to(args.device) for a in batches(args))
+    return lambda: step(real, z)
 
 
 def batches(args):

@@ -4,6 +4,11 @@ presets) in minigan and in PyTorch (float32, CPU).
     python benchmarks/bench_mlp_step.py            # full run (about a minute)
     python benchmarks/bench_mlp_step.py --quick    # fewer samples
     python benchmarks/bench_mlp_step.py --threads 1
+    python benchmarks/bench_mlp_step.py --plain all        # minigan without its speed levers
+    python benchmarks/bench_mlp_step.py --plain adam linear  # without those two
+
+``--plain`` switches a speed lever of minigan back to the plain formulation it replaces (the
+same results, the reference the tests compare against), to A/B what each lever buys.
 
 A step is what :func:`minigan.gan.train_step` does for the plain GAN: D's update on a real and
 a detached fake batch, then G's update through a frozen D, each with Adam. PyTorch runs a
@@ -24,7 +29,23 @@ from pathlib import Path
 
 from _common import argument_parser, machine_details, require_torch, sample_count, use_threads
 
-ARGS = argument_parser(__doc__, "library").parse_args() if __name__ == "__main__" else None
+# The speed levers for these steps: name -> (module, attribute); True is the fast path.
+LEVERS = {
+    "piece_max": ("minigan.functional.maxout", "FAST_PIECE_MAX"),
+    "linear": ("minigan.functional.linalg", "FUSED_LINEAR"),
+    "adam": ("minigan.optim.adam", "IN_PLACE_UPDATE"),
+}
+
+
+def _parser():
+    parser = argument_parser(__doc__, "library")
+    parser.add_argument("--plain", nargs="+", default=[], choices=sorted(LEVERS) + ["all"],
+                        metavar="LEVER", help="switch these speed levers off (or 'all'): "
+                        + ", ".join(sorted(LEVERS)))
+    return parser
+
+
+ARGS = _parser().parse_args() if __name__ == "__main__" else None
 if ARGS is not None:
     use_threads(ARGS.threads)  # before NumPy and PyTorch load
 
@@ -153,8 +174,19 @@ def median_ms_per_step(jobs, steps, samples, pause):
     return {name: 1e3 * statistics.median(t) for name, t in times.items()}
 
 
-def run(samples, pause):
+def use_plain(names):
+    """Switch the named levers (or "all") to their plain formulation."""
+    import importlib
+
+    for name in sorted(LEVERS) if "all" in names else names:
+        module, attribute = LEVERS[name]
+        setattr(importlib.import_module(module), attribute, False)
+
+
+def run(samples, pause, plain=()):
+    use_plain(plain)
     print("\n".join(machine_details()))
+    print(f"minigan's plain formulations: {', '.join(plain) if plain else 'none'}")
     print(f"median of {samples} interleaved samples, {pause:g} s pause before each\n")
     print(f"{'preset':<11}{'G':<26}{'D':<24}{'batch':>6}{'minigan ms':>12}{'torch ms':>10}"
           f"{'ratio':>8}")
@@ -171,4 +203,4 @@ def run(samples, pause):
 
 
 if __name__ == "__main__":
-    run(sample_count(ARGS), ARGS.pause)
+    run(sample_count(ARGS), ARGS.pause, ARGS.plain)

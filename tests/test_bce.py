@@ -89,7 +89,8 @@ def test_logits_first_and_second_derivatives(case):
         args = [None] * 4
         for i, t in zip(present, tensors):
             args[i] = t
-        return F.binary_cross_entropy_with_logits(args[0], args[1], args[2], args[3], reduction)
+        return F.binary_cross_entropy_with_logits(args[0], args[1], args[2],
+                                                  pos_weight=args[3], reduction=reduction)
 
     tensors = [inputs[i] for i in present]
     assert gradcheck(loss, tensors)
@@ -102,7 +103,8 @@ def test_probabilities_first_and_second_derivatives(case):
     tensors = [_leaf(p), _leaf(y)] + ([] if weight is None else [_leaf(weight)])
 
     def loss(*args):
-        return F.binary_cross_entropy(*args[:2], args[2] if len(args) > 2 else None, reduction)
+        return F.binary_cross_entropy(*args[:2], args[2] if len(args) > 2 else None,
+                                      reduction=reduction)
 
     assert gradcheck(loss, tensors)
     assert gradgradcheck(loss, tensors)
@@ -187,7 +189,8 @@ def test_probabilities_match_pytorch(torch, dtype, case):
     w = _constant(weight, dtype)
     ours = [minigan.tensor(v.astype(dtype), requires_grad=True) for v in (p, y)]
     theirs = [torch.tensor(v.astype(dtype), requires_grad=True) for v in (p, y)]
-    loss = F.binary_cross_entropy(*ours, None if w is None else minigan.tensor(w), reduction)
+    loss = F.binary_cross_entropy(*ours, None if w is None else minigan.tensor(w),
+                                  reduction=reduction)
     expected = torch.nn.functional.binary_cross_entropy(
         *theirs, None if w is None else torch.tensor(w), reduction=reduction)
     rng = np.random.default_rng(0)

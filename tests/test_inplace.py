@@ -47,8 +47,10 @@ def test_the_g_loss_computed_before_d_step_raises_naming_the_tensor():
         g_loss.backward()
     message = str(caught.value)
     assert isinstance(caught.value, RuntimeError)
-    # the first node backward reaches: the bias of D's last layer has had one step
-    assert "Add.backward needs its argument 1, a tensor of shape (1,) and dtype float32" in message
+    # the first node backward reaches: D's last layer (one Affine node), whose weight, its
+    # argument 1, has had one step
+    assert "Affine.backward needs its argument 1, a tensor of shape (1, 8) and dtype float32" \
+        in message
     # nn.init wrote it once (version 1), the step once more
     assert "modified by an in-place operation (version 2, expected 1)" in message
     assert "optimizer step between the forward and this backward" in message

@@ -52,6 +52,45 @@ def test_linear_matches_pytorch(torch, case):
         np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-12, atol=1e-12)
 
 
+def _linear_both_ways(arrays, g):
+    """(output, gradients) of F.linear fused (one Affine node) and as the plain composition."""
+    from minigan.functional import linalg
+
+    results = []
+    for fused in (True, False):
+        leaves = _leaves(*arrays)
+        old, linalg.FUSED_LINEAR = linalg.FUSED_LINEAR, fused
+        try:
+            y = F.linear(*leaves)
+        finally:
+            linalg.FUSED_LINEAR = old
+        grads = minigan.grad(y, leaves, minigan.tensor(g.astype(y.dtype)))
+        results.append([y.detach().numpy()] + [t.numpy() for t in grads])
+    return results
+
+
+@given(st.integers(1, 70), st.integers(1, 70), st.integers(1, 70), st.booleans(),
+       st.sampled_from([np.float32, np.float64]), st.integers(0, 2**16))
+def test_fused_linear_matches_the_plain_composition_bit_for_bit(n, n_in, n_out, bias, dtype,
+                                                                seed):
+    rng = np.random.default_rng(seed)
+    arrays = [rng.standard_normal(s).astype(dtype) for s in ((n, n_in), (n_out, n_in))]
+    arrays += [rng.standard_normal(n_out).astype(dtype)] if bias else []
+    fused, plain = _linear_both_ways(arrays, rng.standard_normal((n, n_out)))
+    for a, b in zip(fused, plain):
+        assert a.dtype == b.dtype and a.shape == b.shape
+        np.testing.assert_array_equal(a, b)
+
+
+def test_fused_linear_keeps_the_dtype_rules_of_the_plain_one(rng):
+    x, w = rng.standard_normal((4, 3)).astype(np.float32), rng.standard_normal((2, 3))
+    b = rng.standard_normal(2)  # float64 bias and weight on float32 input: a float64 result
+    fused, plain = _linear_both_ways([x, w.astype(np.float32), b], rng.standard_normal((4, 2)))
+    assert fused[0].dtype == plain[0].dtype == np.float64
+    for a, p in zip(fused, plain):
+        np.testing.assert_array_equal(a, p)
+
+
 def test_linear_keeps_float32(device, xp):
     x = minigan.tensor(xp.ones((2, 3), dtype=np.float32), requires_grad=True)
     w = minigan.tensor(xp.ones((4, 3), dtype=np.float32), requires_grad=True)

@@ -373,7 +373,7 @@ def test_functional_call_swaps_parameters_and_puts_them_back(rng):
     x = _batch(rng)
     weight = D.net[2].weight
     zero = minigan.zeros(*weight.shape, dtype=np.float64)
-    out = nn.utils.functional_call(D, {"net.2.weight": zero}, x).detach().numpy()
+    out = nn.utils.functional_call(D, {"net.2.weight": zero}, (x,)).detach().numpy()
     expected = np.full(6, float(D.net[4](F.leaky_relu(D.net[2].bias, 0.2)).item()))
     np.testing.assert_allclose(out, expected, rtol=1e-12)
     assert D.net[2].weight is weight and isinstance(D.net[2].weight, nn.Parameter)

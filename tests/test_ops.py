@@ -511,7 +511,7 @@ BAD_CALLS = [
     (lambda: F.cross_entropy(_t(2, 3), np.array([-1, 0])), ValueError, "target"),
     (lambda: F.cross_entropy(_t(2, 3), np.array([0, 1, 2])), ValueError, r"target.*\(2,\)"),
     (lambda: F.cross_entropy(_t(2, 3, 4), np.array([0, 1])), ValueError, "input.*shape"),
-    (lambda: F.cross_entropy(_t(2, 3), np.array([0, 1]), "avg"), ValueError, "reduction"),
+    (lambda: F.cross_entropy(_t(2, 3), np.array([0, 1]), reduction="avg"), ValueError, "reduction"),
 ]
 
 

@@ -107,6 +107,26 @@ def test_same_trajectory_as_torch(torch, kind, kwargs):
 
 
 @pytest.mark.torch
+@pytest.mark.parametrize("kwargs", ADAM_CASES, ids=_case_id)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_adam_in_place_update_gives_the_plain_update_bit_for_bit(kwargs, dtype):
+    """The update in scratch arrays (IN_PLACE_UPDATE) against the plain expressions."""
+    from minigan.optim import adam
+
+    data = {k: v.astype(dtype) for k, v in _data(1).items()}
+    paths = []
+    for in_place in (True, False):
+        old, adam.IN_PLACE_UPDATE = adam.IN_PLACE_UPDATE, in_place
+        try:
+            paths.append(_run_minigan(lambda p: optim.Adam(p, **kwargs), data, steps=5)[0])
+        finally:
+            adam.IN_PLACE_UPDATE = old
+    for step_fast, step_plain in zip(*paths):
+        for a, b in zip(step_fast, step_plain):
+            assert a.dtype == dtype
+            np.testing.assert_array_equal(a, b)
+
+
 @pytest.mark.parametrize("kind", ["SGD", "Adam"])
 def test_parameter_groups_match_torch(torch, kind):
     def groups(params):

@@ -234,3 +234,61 @@ def test_max_of_two_tensors_points_to_maximum():
         x.max(minigan.tensor([3.0, 2.0]))
     with pytest.raises(TypeError, match=r"min\(x, other\).*minimum\(x, other\)"):
         F.min(x, minigan.tensor([3.0, 2.0]))
+
+
+# Where PyTorch has an argument that minigan does not (a deprecated `size_average`, `groups` of a
+# layer, `inplace`), minigan's later arguments are keyword-only: a call written for PyTorch never
+# lands a value on the wrong parameter. Each entry: minigan's function, PyTorch's (by path).
+SIGNATURES = [
+    (F.pad, "nn.functional.pad"),
+    (F.cross_entropy, "nn.functional.cross_entropy"),
+    (F.binary_cross_entropy, "nn.functional.binary_cross_entropy"),
+    (F.binary_cross_entropy_with_logits, "nn.functional.binary_cross_entropy_with_logits"),
+    (F.dropout, "nn.functional.dropout"),
+    (minigan.nn.init.constant_, "nn.init.constant_"),
+    (minigan.nn.Module.named_parameters, "nn.Module.named_parameters"),
+    (minigan.nn.Module.named_buffers, "nn.Module.named_buffers"),
+    (minigan.nn.utils.functional_call, "func.functional_call"),
+    (minigan.grad, "autograd.grad"),
+]
+# Names that differ, each a row of docs/architecture.md's table of departures.
+RENAMED = {"tensors": "parameter_and_buffer_dicts"}
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("ours, path", SIGNATURES, ids=[p for _, p in SIGNATURES])
+def test_positional_arguments_are_pytorchs(torch, ours, path):
+    """Every argument minigan takes by position has PyTorch's name at PyTorch's position, and
+    every keyword it shares with PyTorch has PyTorch's name."""
+    theirs = torch
+    for part in path.split("."):
+        theirs = getattr(theirs, part)
+    ours = inspect.signature(ours).parameters
+    theirs = list(inspect.signature(theirs).parameters)
+    positional = [RENAMED.get(n, n) for n, p in ours.items() if p.kind == p.POSITIONAL_OR_KEYWORD]
+    assert positional == theirs[:len(positional)]
+    keyword = {n for n, p in ours.items() if p.kind == p.KEYWORD_ONLY} - {"generator"}
+    assert keyword <= set(theirs), keyword - set(theirs)
+
+
+def test_functional_call_takes_its_arguments_as_one_tuple():
+    D = minigan.nn.Linear(3, 1, generator=minigan.Generator(0))
+    x = minigan.randn(4, 3, generator=minigan.Generator(1))
+    zero = minigan.zeros(1, 3)
+    for args in ((x,), x):  # a tuple, or one argument that is not a tuple
+        out = minigan.nn.utils.functional_call(D, {"weight": zero}, args)
+        np.testing.assert_allclose(out.numpy(), np.broadcast_to(D.bias.numpy(), (4, 1)))
+
+
+def test_named_parameters_puts_the_prefix_before_every_name():
+    model = minigan.nn.Sequential(minigan.nn.Linear(2, 3), minigan.nn.Linear(3, 1))
+    names = [n for n, _ in model.named_parameters()]
+    assert [n for n, _ in model.named_parameters("D")] == ["D." + n for n in names]
+    assert [n for n, _ in model.named_parameters(prefix="D", recurse=False)] == []
+
+
+def test_pad_has_pytorchs_constant_mode_only():
+    x = minigan.ones(2, 2)
+    assert F.pad(x, (1, 1), "constant", 0.5).shape == (2, 4)
+    with pytest.raises(ValueError, match="pad: unknown mode 'reflect'"):
+        F.pad(x, (1, 1), "reflect")

@@ -194,7 +194,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False):
                 kept.grad = g if kept.grad is None else kept.grad + g
 
 
-def grad(outputs, inputs, grad_outputs=None, create_graph=False, retain_graph=None,
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, *,
          allow_unused=False):
     """Return d(outputs)/d(inputs) as a tuple of Tensors, one per input; no ``.grad`` changes.
 

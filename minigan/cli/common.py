@@ -7,6 +7,16 @@ from ..backend import check_device
 from ..serialization import check_folder
 
 
+def check_flag(parser, args, flag, check, **options):
+    """Check ``args.<flag>`` with a check of :mod:`minigan._checks` and store what it returns;
+    a bad value exits through argparse's ``error`` with the check's message, which names the
+    flag (``--batch_size must be an int >= 1, got 0``)."""
+    try:
+        setattr(args, flag, check(getattr(args, flag), f"--{flag}", **options))
+    except ValueError as error:  # ArgumentTypeError is a ValueError too
+        parser.error(str(error))
+
+
 def checked_device(parser, text, flag="--device"):
     """``text`` as a device name, or exit (argparse's ``error``) saying what is wrong."""
     try:

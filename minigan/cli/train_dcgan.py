@@ -44,11 +44,12 @@ import math
 import os
 import sys
 
+from .._checks import check_non_negative_int, check_positive_int, check_real
 from ..gan import TrainingDivergedError
 from ..gan.dcgan_training import SETTINGS, SUMMARY, DCGANRun
 from ..serialization import sigterm_as_interrupt
 from ..viz import draw_loss_curves, require_pyplot, save_image_grid
-from .common import check_out, checked_device, interrupted, write_doctor
+from .common import check_flag, check_out, checked_device, interrupted, write_doctor
 
 PROG = "python -m minigan dcgan"
 ADVICE = "start again with a lower --lr (a resumed run keeps the --lr it was started with)"
@@ -97,14 +98,11 @@ def parse_args(argv=None):
     if size < 16 or size & (size - 1):
         parser.error(f"--image_size must be a power of two >= 16 (16, 32, 64...), got {size}")
     for flag in ("batch_size", "nz", "ngf", "ndf", "epochs"):
-        if getattr(args, flag) < 1:
-            parser.error(f"--{flag} must be >= 1, got {getattr(args, flag)}")
-    if not (args.lr > 0 and math.isfinite(args.lr)):
-        parser.error(f"--lr must be a positive number, got {args.lr}")
-    if not 0 <= args.beta1 < 1:
-        parser.error(f"--beta1 must lie in [0, 1), got {args.beta1}")
-    if args.seed < 0:
-        parser.error(f"--seed must be >= 0, got {args.seed}")
+        check_flag(parser, args, flag, check_positive_int)
+    check_flag(parser, args, "lr", check_real, low=0, low_open=True, high=math.inf,
+               high_open=True, what="a finite number")
+    check_flag(parser, args, "beta1", check_real, low=0, high=1, high_open=True)
+    check_flag(parser, args, "seed", check_non_negative_int)
     if args.data is not None and not os.path.isdir(args.data):
         parser.error(f"--data: no folder {args.data!r}; give the folder that holds the MNIST "
                      "files (train-images-idx3-ubyte...), or leave --data out for the copy of "

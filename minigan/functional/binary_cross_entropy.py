@@ -158,8 +158,8 @@ def _weighted_and_reduced(loss, weight, reduction):
     return _reduce(loss if weight is None else loss * weight, reduction)
 
 
-def binary_cross_entropy_with_logits(input, target, weight=None, pos_weight=None,
-                                     reduction="mean"):
+def binary_cross_entropy_with_logits(input, target, weight=None, *, reduction="mean",
+                                     pos_weight=None):
     """Binary cross-entropy of sigmoid(input) against ``target``, computed from the logits.
 
     loss_i = weight_i * [(1 - y_i) x_i + (1 + (pos_weight - 1) y_i) softplus(-x_i)], finite
@@ -177,7 +177,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, pos_weight=None
                                  reduction)
 
 
-def binary_cross_entropy(input, target, weight=None, reduction="mean"):
+def binary_cross_entropy(input, target, weight=None, *, reduction="mean"):
     """Binary cross-entropy of probabilities ``input`` against ``target``, both in [0, 1].
 
     loss_i = -weight_i * [y_i max(log p_i, -100) + (1 - y_i) max(log(1 - p_i), -100)].

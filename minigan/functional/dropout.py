@@ -14,7 +14,7 @@ from .._checks import check_floating, check_probability
 from ..random import Generator, rand
 
 
-def dropout(input, p=0.5, training=True, generator=None):
+def dropout(input, p=0.5, training=True, *, generator=None):
     """Zero elements of ``input`` with probability ``p`` in [0, 1) and scale the survivors by
     1 / (1 - p) when ``training``; return ``input`` itself otherwise (or when p = 0)."""
     check_probability(p, "p", "dropout", one_allowed=False)

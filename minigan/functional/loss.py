@@ -22,7 +22,7 @@ def _reduce(loss, reduction):
     return loss
 
 
-def cross_entropy(input, target, reduction="mean"):
+def cross_entropy(input, target, *, reduction="mean"):
     """Cross-entropy between logits ``input`` of shape (N, C) and class indices ``target`` of
     shape (N,) with values in [0, C): loss_n = -log softmax(input_n)[target_n].
     """

@@ -15,7 +15,7 @@ import builtins
 import numpy as np
 
 from .. import backend
-from .._checks import check_int, is_int
+from .._checks import check_choice, check_int, is_int
 from ..autograd.function import Function
 
 
@@ -301,19 +301,21 @@ class Pad(Function):
         return g[crop], None, None
 
 
-def pad(x, pad, value=0.0):
+def pad(input, pad, mode="constant", value=0.0):
     """Pad with a constant, PyTorch's way: ``pad = (left, right)`` pads the last dimension,
-    ``(left, right, top, bottom)`` the last two, and so on."""
+    ``(left, right, top, bottom)`` the last two, and so on. ``mode``: only PyTorch's default,
+    "constant" (reflection and replication padding are not used by any model here)."""
+    check_choice(mode, "mode", ("constant",), "pad")
     pad = tuple(pad)
-    if len(pad) % 2 or len(pad) // 2 > x.ndim:
-        raise ValueError(f"pad: expected an even number of widths for at most {x.ndim} "
+    if len(pad) % 2 or len(pad) // 2 > input.ndim:
+        raise ValueError(f"pad: expected an even number of widths for at most {input.ndim} "
                          f"dimensions, got {pad}")
     if not builtins.all(is_int(p) and p >= 0 for p in pad):
         raise ValueError(f"pad: widths must be non-negative ints, got {pad}")
-    widths = [(0, 0)] * x.ndim
+    widths = [(0, 0)] * input.ndim
     for k in range(len(pad) // 2):
-        widths[x.ndim - 1 - k] = (pad[2 * k], pad[2 * k + 1])
-    return Pad.apply(x, tuple(widths), value)
+        widths[input.ndim - 1 - k] = (pad[2 * k], pad[2 * k + 1])
+    return Pad.apply(input, tuple(widths), value)
 
 
 class To(Function):

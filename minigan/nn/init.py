@@ -57,11 +57,11 @@ def normal_(tensor, mean=0.0, std=1.0, generator=None):
     return _fill(tensor, lambda g, s: g.normal(mean, std, s), generator, "normal_")
 
 
-def constant_(tensor, value):
-    """Fill with ``value``."""
+def constant_(tensor, val):
+    """Fill with ``val``."""
     _check_tensor(tensor, "constant_")
     with no_grad():
-        return tensor.fill_(value)
+        return tensor.fill_(val)
 
 
 def zeros_(tensor):

@@ -10,8 +10,8 @@ maxout units of 5 pieces. The gradient of a unit goes to the piece that won (spl
 ties, which have probability 0 for real-valued inputs).
 """
 
-from .. import functional as F
 from .._checks import check_positive_int
+from ..functional.maxout import maxout
 from . import init
 from .module import Module, Parameter, layer_zeros
 
@@ -41,9 +41,7 @@ class Maxout(Module):
         init.default_init_(self.weight, self.bias, generator)
 
     def forward(self, input):
-        pieces = F.linear(input, self.weight, self.bias)  # (*, out_features * pieces)
-        grouped = pieces.reshape(input.shape[:-1] + (self.out_features, self.pieces))
-        return grouped.amax(dim=-1)
+        return maxout(input, self.weight, self.bias, self.pieces)
 
     def extra_repr(self):
         return (f"in_features={self.in_features}, out_features={self.out_features}, "

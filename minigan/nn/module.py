@@ -177,30 +177,32 @@ class Module:
         for _, module in self.named_children():
             yield module
 
-    def _named_members(self, registry, recurse):
+    def _named_members(self, registry, prefix, recurse):
         seen = set()
         modules = self.named_modules() if recurse else [("", self)]
-        for prefix, module in modules:
+        for path, module in modules:
+            path = ".".join(part for part in (prefix, path) if part)
             for name, value in getattr(module, registry).items():
                 if value is None or id(value) in seen:
                     continue
                 seen.add(id(value))  # a weight shared by two layers is listed once
-                yield (f"{prefix}.{name}" if prefix else name), value
+                yield (f"{path}.{name}" if path else name), value
 
-    def named_parameters(self, recurse=True):
-        """(dotted name, Parameter) for every parameter in the tree, each once."""
-        return self._named_members("_parameters", recurse)
+    def named_parameters(self, prefix="", recurse=True):
+        """(dotted name, Parameter) for every parameter in the tree, each once; ``prefix`` is
+        put before every name (``prefix="D"`` gives ``D.net.0.weight``), as in PyTorch."""
+        return self._named_members("_parameters", prefix, recurse)
 
     def parameters(self, recurse=True):
         """Every parameter in the tree, each once: what an optimizer is given."""
-        for _, p in self.named_parameters(recurse):
+        for _, p in self.named_parameters(recurse=recurse):
             yield p
 
-    def named_buffers(self, recurse=True):
-        return self._named_members("_buffers", recurse)
+    def named_buffers(self, prefix="", recurse=True):
+        return self._named_members("_buffers", prefix, recurse)
 
     def buffers(self, recurse=True):
-        for _, b in self.named_buffers(recurse):
+        for _, b in self.named_buffers(recurse=recurse):
             yield b
 
     def apply(self, fn):

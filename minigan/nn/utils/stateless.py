@@ -3,7 +3,7 @@
 A Module keeps its weights as Parameters, leaves of the graph. Some algorithms need the same
 network evaluated at weights that are *results of operations*, e.g. the unrolled GAN's
 theta_k = theta_{k-1} - lr * grad L(theta_{k-1}), so that a gradient can flow back through
-theta_k. ``functional_call(D, {"net.0.weight": w, ...}, x)`` runs ``D(x)`` with those tensors
+theta_k. ``functional_call(D, {"net.0.weight": w, ...}, (x,))`` runs ``D(x)`` with those tensors
 standing in for the named parameters (the names of ``named_parameters()``), then puts the
 Parameters back, even if forward raises. The module itself is unchanged afterwards.
 """
@@ -39,8 +39,11 @@ def substituted(module, tensors):
             owner._parameters[leaf] = original
 
 
-def functional_call(module, tensors, *args, **kwargs):
+def functional_call(module, tensors, args=(), kwargs=None):
     """``module(*args, **kwargs)`` with the parameters named in ``tensors`` replaced (see the
-    module docstring); parameters not named keep their values."""
+    module docstring); parameters not named keep their values. As in PyTorch's
+    ``torch.func.functional_call``, ``args`` is a tuple of positional arguments, or one argument
+    that is not a tuple."""
+    args = args if isinstance(args, tuple) else (args,)
     with substituted(module, tensors):
-        return module(*args, **kwargs)
+        return module(*args, **({} if kwargs is None else kwargs))
