@@ -47,7 +47,8 @@ from _common import add_table_options, check_table_options, machine_line, run_re
 from minigan.gan.experiment import run_mixture  # noqa: E402
 from minigan.gan.methods import METHODS  # noqa: E402
 from minigan.gan.metrics import reverse_kl_text  # noqa: E402
-from minigan.gan.presets import get_preset  # noqa: E402
+from minigan.gan.presets import get_preset, method_and_preset  # noqa: E402
+from minigan.gan.trainer import TrainingDivergedError  # noqa: E402
 
 DATASETS = ("ring", "grid")
 # The protocols (presets) with their default steps and folders; the classroom's 6,000 steps of
@@ -91,18 +92,26 @@ def parse_args(argv=None):
 
 
 def one_run(job):
-    """Train one (protocol, method, dataset, seed) and return its final metrics as a dict."""
+    """Train one (protocol, method, dataset, seed) and return its final metrics as a dict; a
+    run that the Trainer stops as diverged is a result too: its record says at which step
+    and why ("diverged_at", "evidence"), with no metrics."""
     protocol, method, dataset, seed, steps = job
-    cpu = time.process_time()
-    result = run_mixture(dataset, method, seed=seed, preset=protocol, steps=steps,
-                         eval_every=steps, progress=False)
-    cpu = time.process_time() - cpu
+    cpu, start = time.process_time(), time.perf_counter()
+    record = {"protocol": protocol, "method": method, "dataset": dataset, "seed": seed,
+              "steps": steps}
+    method, preset = method_and_preset(method, protocol)
+    record.update(preset=asdict(preset), options=repr(method))
+    try:
+        result = run_mixture(dataset, method, seed=seed, preset=preset, steps=steps,
+                             eval_every=steps, progress=False)
+    except TrainingDivergedError as error:
+        return {**record, "diverged_at": error.step, "evidence": error.evidence,
+                "seconds": time.perf_counter() - start,
+                "cpu_seconds": time.process_time() - cpu}
     m = result.metrics
-    return {"protocol": protocol, "method": method, "dataset": dataset, "seed": seed,
-            "steps": steps, "modes": m.modes_captured, "num_modes": m.num_modes,
+    return {**record, "modes": m.modes_captured, "num_modes": m.num_modes,
             "high_quality": m.high_quality, "reverse_kl": m.reverse_kl,
-            "seconds": result.seconds, "cpu_seconds": cpu, "preset": asdict(result.preset),
-            "options": repr(result.method)}
+            "seconds": result.seconds, "cpu_seconds": time.process_time() - cpu}
 
 
 def mean_se(values):
@@ -155,7 +164,8 @@ def table(results, methods, datasets, steps, seeds, protocol="classroom"):
     """The Markdown table: one row per method, for each dataset modes / % HQ / reverse KL
     (mean ± se) and the CPU seconds of a run (its process time: one thread per run, so the
     wall-clock time on an idle core, whatever else the machine was doing). A cell over fewer
-    runs than ``seeds`` says how many ("n=3"). Classroom: then the published rows, and the
+    runs than ``seeds`` says how many ("n=3"); runs the Trainer stopped as diverged are counted
+    apart ("1 diverged"), out of the means. Classroom: then the published rows, and the
     preset the runs used. Published: a column of the published numbers (modes / % HQ /
     reverse KL) for each dataset, and one of each method's setting as run."""
     published = protocol == "published"
@@ -166,12 +176,19 @@ def table(results, methods, datasets, steps, seeds, protocol="classroom"):
     for method in methods:
         row, setting = f"| {method} |", "–"
         for dataset in datasets:
-            runs = [r for r in results if (r["method"], r["dataset"]) == (method, dataset)]
+            everything = [r for r in results
+                          if (r["method"], r["dataset"]) == (method, dataset)]
+            runs = [r for r in everything if "diverged_at" not in r]
             paper = f" {_paper_cell(method, dataset)} |" if published else ""
+            diverged = len(everything) - len(runs)
+            if diverged:
+                setting = _setting(everything[0])
             if not runs:
-                row += " – | – | – | – |" + paper
+                row += (f" diverged ({diverged}/{diverged} runs) | – | – | – |" if diverged
+                        else " – | – | – | – |") + paper
                 continue
             count = "" if len(runs) == seeds else f" (n={len(runs)})"
+            count += f" ({diverged} diverged)" if diverged else ""
             row += (f" {_cell([r['modes'] for r in runs], 1)}{count} |"
                     f" {_cell([r['high_quality'] for r in runs], 1, 100)} |"
                     f" {_kl_cell(runs)} |"
@@ -207,6 +224,9 @@ def _job_of(record):
 
 
 def _describe(record):
+    if "diverged_at" in record:
+        return (f"{record['method']:>16} {record['dataset']} seed {record['seed']}: diverged "
+                f"at step {record['diverged_at']} ({record['seconds']:.1f} s)")
     return (f"{record['method']:>16} {record['dataset']} seed {record['seed']}: "
             f"{record['modes']}/{record['num_modes']} modes, "
             f"{100 * record['high_quality']:.1f}% HQ, "

@@ -229,3 +229,24 @@ def test_collapse_on_demand_over_ten_seeds(demo, wanted, at_least):
         seconds.append(time.perf_counter() - start)
     print(f"{demo['method']}: modes {modes}, {np.mean(seconds):.1f} s per run")
     assert sum(wanted(m) for m in modes) >= at_least, modes
+
+
+def test_a_diverged_run_is_recorded_and_kept_out_of_the_means(monkeypatch):
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    import mode_collapse
+
+    def diverge(*args, **kwargs):
+        raise gan.TrainingDivergedError("diverged", step=12, evidence="G's gradient grew")
+
+    monkeypatch.setattr(mode_collapse, "run_mixture", diverge)
+    record = mode_collapse.one_run(("published", "unrolled", "ring", 0, 50))
+    assert (record["diverged_at"], record["evidence"]) == (12, "G's gradient grew")
+    assert "modes" not in record and record["options"] == "unrolled(steps=5, lr=0.05)"
+    assert "diverged at step 12" in mode_collapse._describe(record)
+    fine = {**record, "seed": 1, "modes": 8, "num_modes": 8, "high_quality": 0.5,
+            "reverse_kl": 0.1}
+    del fine["diverged_at"]
+    table = mode_collapse.table([record, fine], ["unrolled"], ["ring"], 50, 2, "published")
+    assert "| unrolled | 8.0 ± 0.0 (n=1) (1 diverged) | 50.0 ± 0.0 |" in table
+    alone = mode_collapse.table([record], ["unrolled"], ["ring"], 50, 2, "published")
+    assert "| unrolled | diverged (1/1 runs) | – |" in alone
