@@ -236,6 +236,52 @@ def test_gradient_penalty_matches_pytorch(torch, rng):
             assert np.abs(theirs).max() > 1e-4  # the penalty moves D's weights
 
 
+def test_a_wgan_gp_round_at_its_published_setting_matches_pytorch(torch, rng):
+    """One round of WGAN-GP as gan_toy.py plays it (5 critic updates with the penalty at
+    lambda = 0.1, Adam with betas (0.5, 0.9), then one G update) against PyTorch on the same
+    weights and batches: the penalty's gradient, the number of critic steps and the betas
+    applied all show in the weights after the round."""
+    method, preset = gan.presets.method_and_preset("wgan_gp", "published")
+    assert (method.penalty_weight, method.d_steps, preset.betas) == (0.1, 5, (0.5, 0.9))
+    G = gan.MLPGenerator(2, 2, hidden=(5, 4), generator=minigan.Generator(1)).double()
+    D = _D(activation="relu")
+    tG, tD = torch_twin(torch, G), torch_twin(torch, D)
+    lr = 1e-2  # larger than the published 1e-4, so that the round moves the weights a lot
+    opt_G, opt_D = (optim.Adam(m.parameters(), lr=lr, betas=preset.betas) for m in (G, D))
+    t_opt_G, t_opt_D = (torch.optim.Adam(m.parameters(), lr=lr, betas=preset.betas)
+                        for m in (tG, tD))
+    reals, noises = rng.normal(size=(5, 8, 2)), rng.normal(size=(5, 8, 2))
+    batches = iter(range(5))
+    i = [0]
+
+    def sample_real():
+        i[0] = next(batches)
+        return minigan.tensor(reals[i[0]])
+
+    gan.train_step(G, D, opt_G, opt_D, sample_real, lambda: minigan.tensor(noises[i[0]]),
+                   method=method, generator=minigan.Generator(7))
+
+    e = minigan.Generator(7)  # the penalty's draws, in the same order
+    for real, z in zip(torch.tensor(reals), torch.tensor(noises)):
+        fake = tG(z).detach()
+        a = torch.tensor(minigan.rand(8, 1, dtype=np.float64, generator=e).numpy())
+        x_hat = (a * real + (1 - a) * fake).requires_grad_()
+        (slope,) = torch.autograd.grad(tD(x_hat).sum(), x_hat, create_graph=True)
+        penalty = 0.1 * (((slope ** 2).sum(1) + 1e-12).sqrt() - 1).pow(2).mean()
+        t_opt_D.zero_grad()
+        (tD(fake).mean() - tD(real).mean() + penalty).backward()
+        t_opt_D.step()
+    t_opt_G.zero_grad()
+    (-tD(tG(z)).mean()).backward()  # G's update uses the last critic step's noise
+    t_opt_G.step()
+    for ours, theirs in ((G, tG), (D, tD)):
+        for p, q in zip(ours.parameters(), theirs.parameters()):
+            np.testing.assert_allclose(p.detach().numpy(), q.detach().numpy(), rtol=1e-9,
+                                       atol=1e-12)
+    assert next(iter(opt_D.state.values()))["step"] == 5  # five critic updates, one of G
+    assert next(iter(opt_G.state.values()))["step"] == 1
+
+
 def test_gradient_penalty_gradcheck(rng):
     """d penalty / d W through grad(..., create_graph=True), against finite differences."""
     D = _D(activation="tanh")

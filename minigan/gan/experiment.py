@@ -26,10 +26,9 @@ import numpy as np
 from .. import nn, optim
 from ..data import GaussianMixture, grid, ring
 from ..random import Generator
-from .methods import make_method
 from .metrics import EVAL_SAMPLES, ModeMetrics, evaluate
 from .models import MLPDiscriminator, MLPGenerator
-from .presets import get_preset
+from .presets import method_and_preset
 from .trainer import Trainer
 
 DATASETS = {"ring": ring, "grid": grid}
@@ -144,7 +143,9 @@ def run_mixture(dataset="ring", method="gan", seed=0, preset="classroom", steps=
     ``dataset``: ``"ring"``, ``"grid"`` or a GaussianMixture; ``method``: a name from
     :data:`~minigan.gan.methods.METHODS` or a Method, with ``method_options`` for
     :func:`~minigan.gan.methods.make_method` (e.g. ``clip=0.05`` for ``"wgan"``); ``preset``: a
-    name from :data:`~minigan.gan.presets.PRESETS` or a Preset. ``steps`` and ``eval_every``
+    name from :data:`~minigan.gan.presets.PRESETS` or a Preset; under ``"published"`` the
+    method brings its own learning rates, betas, batch size and default options (see
+    :func:`~minigan.gan.presets.method_and_preset`). ``steps`` and ``eval_every``
     default to the preset's. A batch holds ``batch_size`` inputs of D: for PacGAN with packs of
     m, that is ``batch_size`` packs of m samples, as in PacGAN's experiments.
     ``callback(trainer, metrics)`` is called after each evaluation (before training, every
@@ -160,8 +161,7 @@ def run_mixture(dataset="ring", method="gan", seed=0, preset="classroom", steps=
     uninterrupted run would have (bit for bit on the CPU); every setting must be the same.
     """
     mixture = mixture_dataset(dataset)
-    method = make_method(method, **method_options)
-    preset = get_preset(preset)
+    method, preset = method_and_preset(method, preset, **method_options)
     steps = preset.steps if steps is None else steps
     eval_every = preset.eval_every if eval_every is None else eval_every
     for name, value in (("steps", steps), ("eval_every", eval_every)):

@@ -40,6 +40,12 @@ name                   what changes (source)
 
 Options are keyword arguments of :func:`make_method` (``make_method("wgan", clip=0.05)``);
 each class lists its own.
+
+Each class also says, in ``published``, how its paper (or the paper's reference code) trained it
+on the 2D mixtures: ``"options"`` for :func:`make_method` and ``"preset"``, the fields of a
+:class:`~minigan.gan.presets.Preset` it sets (learning rates, Adam's betas, batch size). The
+``"published"`` preset of :func:`minigan.gan.experiment.run_mixture` runs each method with them;
+a class whose paper has no 2D experiment keeps the plain GAN's, which are PacGAN's.
 """
 
 import inspect
@@ -66,6 +72,10 @@ class Method:
     name = "gan"
     d_steps = 1
     discriminator_options = {}
+    # PacGAN's setting for its GAN row of Table 1 (Lin et al., 2018, Section 5, and their
+    # released configuration synthetic_data_experiments/2DRing_GAN&PacGAN/config.py).
+    published = {"options": {},
+                 "preset": {"g_lr": 1e-4, "d_lr": 1e-4, "betas": (0.8, 0.999), "batch_size": 100}}
 
     def __init__(self):
         """A method without options (subclasses list theirs as keyword arguments)."""
@@ -98,7 +108,11 @@ class Method:
 class GAN(Method):
     """Goodfellow et al. (2014), with the generator loss ``loss``: ``"non_saturating"`` (the
     name ``gan``) or ``"saturating"`` (the name ``gan_saturating``). ``loss`` is an option of
-    this one method; ``method=`` of the step and the Trainer chooses the method itself."""
+    this one method; ``method=`` of the step and the Trainer chooses the method itself.
+
+    Published 2D setting: PacGAN's GAN row (Lin et al., 2018, Section 5 and Table 1; their
+    ``2DRing_GAN&PacGAN/config.py``): Adam 1e-4 with beta1 0.8 for both players, batches of
+    100, 400,000 steps. Goodfellow et al. have no 2D mixture."""
 
     def __init__(self, loss="non_saturating"):
         self.loss = check_generator_loss(loss)
@@ -113,7 +127,11 @@ class PacGAN(Method):
     all fake, so D sees the joint distribution of m samples. A generator that repeats itself
     makes packs whose samples are alike, which real packs rarely are: packing makes mode
     collapse visible to D and penalises it. Only D's input changes (MLPDiscriminator's
-    ``pack`` option, width m d); the losses are the GAN's, one logit per pack."""
+    ``pack`` option, width m d); the losses are the GAN's, one logit per pack.
+
+    Published 2D setting (Lin et al., 2018, Section 5 and Table 1; their
+    ``2DRing_GAN&PacGAN/config.py`` and ``2DGrid_GAN&PacGAN/config.py``): the GAN's, Adam 1e-4
+    with beta1 0.8, batches of 100 packs."""
 
     def __init__(self, pack=2):
         self.pack = _check_number("pacgan", "pack", pack, 1, integer=True)
@@ -123,7 +141,9 @@ class PacGAN(Method):
 
 class MinibatchStdGAN(Method):
     """D gets the batch's standard deviation as one more feature before its output layer
-    (:class:`minigan.nn.MinibatchStd`), so a batch that lacks variety looks fake."""
+    (:class:`minigan.nn.MinibatchStd`), so a batch that lacks variety looks fake.
+
+    Published 2D setting: none (Karras et al., 2018 train images only); the GAN's."""
 
     name = "minibatch_std"
     discriminator_options = {"minibatch_std": True}
@@ -132,17 +152,27 @@ class MinibatchStdGAN(Method):
 class SNGAN(Method):
     """SN-GAN (Miyato et al., 2018): every weight of D is divided by its largest singular
     value (:func:`minigan.nn.utils.spectral_norm`), which bounds how steep D can be; the
-    losses are the GAN's."""
+    losses are the GAN's.
+
+    Published setting: the paper has no 2D experiment; its Table 1 lists six optimiser
+    settings, and setting C (Adam 2e-4, betas (0.5, 0.999), one D step per G step) is the one
+    its authors' library runs SN-DCGAN with (pfnet-research/chainer-gan-lib, ``example.sh``,
+    batches of 64 by default there)."""
 
     name = "sngan"
     discriminator_options = {"spectral_norm": True}
+    published = {"options": {},
+                 "preset": {"g_lr": 2e-4, "d_lr": 2e-4, "betas": (0.5, 0.999), "batch_size": 64}}
 
 
 class LSGAN(Method):
     """Least squares GAN (Mao et al., 2017), targets 1 for real and 0 for fake on D's raw
     output l: D minimises 1/2 E (l(x) - 1)^2 + 1/2 E l(G(z))^2, G minimises
     1/2 E (l(G(z)) - 1)^2. A sample far on the right side of the boundary still gets a
-    gradient, unlike with the sigmoid's saturation."""
+    gradient, unlike with the sigmoid's saturation.
+
+    Published 2D setting: not taken from Mao et al.; the GAN's, so that the loss is the one
+    difference from the GAN's row."""
 
     name = "lsgan"
 
@@ -157,7 +187,9 @@ class LabelSmoothing(Method):
     """One-sided label smoothing (Salimans et al., 2016): D's target for real samples is
     ``real_label`` = 0.9 instead of 1, i.e. BCE(D(x), 0.9) + BCE(D(G(z)), 0). D can no longer
     gain by growing its logits without bound on the data, which keeps it from becoming
-    overconfident; fake targets stay 0 (smoothing them would reward G's mistakes)."""
+    overconfident; fake targets stay 0 (smoothing them would reward G's mistakes).
+
+    Published 2D setting: none (Salimans et al. train images only); the GAN's."""
 
     name = "label_smoothing"
 
@@ -175,7 +207,9 @@ class LabelSmoothing(Method):
 class FeatureMatching(Method):
     """Feature matching (Salimans et al., 2016): G minimises |E f(x) - E f(G(z))|^2, where f
     is D's last hidden layer (``D.features``), instead of fooling D's output. G then matches
-    the statistics D finds informative rather than chasing D's current decision boundary."""
+    the statistics D finds informative rather than chasing D's current decision boundary.
+
+    Published 2D setting: none (Salimans et al. train images only); the GAN's."""
 
     name = "feature_matching"
 
@@ -193,9 +227,17 @@ class WGAN(Method):
     maximises E f(x) - E f(G(z)), an estimate of the Wasserstein-1 distance when f is
     1-Lipschitz, and G minimises -E f(G(z)). Lipschitz-ness is enforced crudely: after each
     critic update every weight is clipped to [-``clip``, ``clip``]; the critic is trained
-    ``n_critic`` = 5 times per generator step, so that it stays near its optimum."""
+    ``n_critic`` = 5 times per generator step, so that it stays near its optimum.
+
+    Published 2D setting: the WGAN mode of the WGAN-GP authors' toy script (Gulrajani et al.,
+    2017, reference code ``gan_toy.py``, ``MODE = 'wgan'``): clip 0.01, 5 critic steps,
+    RMSProp 5e-5 for both players, batches of 256. minigan has no RMSProp: Adam with betas
+    (0, 0.9) stands in for it (no momentum, a running mean of g^2 with decay 0.9: RMSProp with
+    TensorFlow's default decay, plus Adam's bias correction)."""
 
     name = "wgan"
+    published = {"options": {"clip": 0.01, "n_critic": 5},
+                 "preset": {"g_lr": 5e-5, "d_lr": 5e-5, "betas": (0.0, 0.9), "batch_size": 256}}
 
     def __init__(self, clip=0.01, n_critic=5):
         self.clip = _check_number("wgan", "clip", clip)
@@ -219,9 +261,16 @@ class WGANGP(WGAN):
         lambda E (|grad_x f(x_hat)|_2 - 1)^2,   x_hat = e x + (1 - e) G(z),  e ~ U(0, 1),
 
     one e per pair of samples. The penalty is a function of a gradient, so D's update needs
-    its second derivatives: ``grad(..., create_graph=True)``."""
+    its second derivatives: ``grad(..., create_graph=True)``.
+
+    Published 2D setting (Gulrajani et al., 2017, reference code ``gan_toy.py``, the 8- and
+    25-Gaussian toy runs): penalty weight lambda = 0.1 (the default 10 is the paper's for
+    images), 5 critic steps, Adam 1e-4 with betas (0.5, 0.9) for both players, batches of 256,
+    G and D with 3 hidden layers of 512 ReLU units, 100,000 steps."""
 
     name = "wgan_gp"
+    published = {"options": {"penalty_weight": 0.1, "n_critic": 5},
+                 "preset": {"g_lr": 1e-4, "d_lr": 1e-4, "betas": (0.5, 0.9), "batch_size": 256}}
 
     def __init__(self, penalty_weight=10.0, n_critic=5):
         self.penalty_weight = _check_number("wgan_gp", "penalty_weight", penalty_weight)
@@ -251,9 +300,19 @@ class UnrolledGAN(Method):
     to its move: jumping on the mode D currently favours is no longer rewarded if D would
     catch it within k steps. The unrolled updates are plain gradient steps with step size
     ``lr`` on the batch of D's last update (Metz et al. unroll Adam); D's real update is not
-    changed. Differentiating through them takes second derivatives (create_graph=True)."""
+    changed. Differentiating through them takes second derivatives (create_graph=True).
+
+    Published 2D setting: the ring demo of the paper's second author (Metz et al., 2017;
+    poolio/unrolled_gan, ``Unrolled GAN demo.ipynb``, Gaussians of std 0.01 on the unit
+    circle, as here): 5 unrolled steps, Adam with beta1 0.5, learning rate 1e-3 for G and
+    1e-4 for D, batches of 512, 25,000 steps, G and D with 2 hidden layers of 128 tanh units,
+    z of 256 dimensions. Two differences remain: the demo unrolls D's Adam update (here plain
+    gradient steps of ``lr``) and G maximises D's loss (the saturating loss; here the
+    non-saturating one)."""
 
     name = "unrolled"
+    published = {"options": {"steps": 5},
+                 "preset": {"g_lr": 1e-3, "d_lr": 1e-4, "betas": (0.5, 0.999), "batch_size": 512}}
 
     def __init__(self, steps=5, lr=0.05):
         self.steps = _check_number("unrolled", "steps", steps, 0, integer=True)

@@ -18,6 +18,16 @@ that comparing methods changes one switch.
   the dynamics of mode collapse, made fast on purpose. Over the last 30% of the run both
   learning rates decay linearly towards 0, so that G settles where it is and the final
   metrics measure which modes it covers rather than how much it jitters around them.
+- ``"published"``: each method as its own paper (or the paper's reference code) trains it on
+  the 2D mixtures: its learning rates, Adam's betas, batch size and options (WGAN-GP's penalty
+  weight 0.1, ...) come from the method's ``published`` settings, whose sources its docstring
+  cites (:mod:`minigan.gan.methods`; a method without a 2D experiment gets the plain GAN's,
+  PacGAN's). What the papers do not share is fixed once for all: G and D with 3 hidden layers
+  of 128 ReLU units (the depth of WGAN-GP's toy players, a quarter of their width), noise
+  z ~ N(0, I_2), PyTorch's default initialisation, constant learning rates, and 7,500 steps,
+  so that the most expensive run (the unrolled GAN, batches of 512 through 5 unrolled steps)
+  stays within about 10 minutes of one core. Pass the method: ``get_preset("published",
+  method="wgan_gp")``, or ``run_mixture(method="wgan_gp", preset="published")``.
 
 :data:`COLLAPSE_DEMO` and :data:`REMEDY_DEMO` are keyword arguments for ``run_mixture`` that
 differ in one switch, the method; their docstrings give the measured seed counts, which a
@@ -28,6 +38,7 @@ from dataclasses import dataclass, fields, replace
 from typing import Optional
 
 from .._checks import check_choice
+from .methods import make_method
 
 
 @dataclass(frozen=True)
@@ -75,15 +86,25 @@ PRESETS = {
                         d_hidden=(64, 64), d_activation="leaky_relu", d_pieces=5,
                         init_std=None, g_lr=5e-4, d_lr=1.67e-4, betas=(0.5, 0.999), lr_decay=0.3,
                         batch_size=64, steps=10_000, eval_every=500),
+    # The fields every method shares; g_lr, d_lr, betas and batch_size are the GAN's here and
+    # each method's own under get_preset("published", method=...).
+    "published": Preset(noise_dim=2, g_hidden=(128,) * 3, g_activation="relu",
+                        g_batch_norm=False, d_hidden=(128,) * 3, d_activation="relu",
+                        d_pieces=5, init_std=None, g_lr=1e-4, d_lr=1e-4, betas=(0.8, 0.999),
+                        lr_decay=0.0, batch_size=100, steps=7_500, eval_every=500),
 }
 """The presets by name."""
 
 
-def get_preset(preset="classroom", **changes):
+def get_preset(preset="classroom", method=None, **changes):
     """The :class:`Preset` named ``preset`` (or ``preset`` itself), with fields replaced by
-    ``changes`` (e.g. ``get_preset("paper", steps=20_000)``)."""
+    ``changes`` (e.g. ``get_preset("paper", steps=20_000)``). For ``"published"``, ``method``
+    (a name or a Method; default the GAN) sets the fields its paper gives."""
     if isinstance(preset, str):
-        preset = PRESETS[check_choice(preset, "preset", PRESETS)]
+        preset = check_choice(preset, "preset", PRESETS)
+        if preset == "published":
+            changes = {**make_method(method or "gan").published["preset"], **changes}
+        preset = PRESETS[preset]
     elif not isinstance(preset, Preset):
         raise TypeError(f"preset must be a name or a Preset, got {type(preset).__name__}")
     unknown = sorted(set(changes) - {f.name for f in fields(Preset)})
@@ -91,6 +112,20 @@ def get_preset(preset="classroom", **changes):
         raise ValueError(f"get_preset: unknown field(s) {', '.join(unknown)}; a Preset has "
                          f"{', '.join(f.name for f in fields(Preset))}")
     return replace(preset, **changes)
+
+
+def method_and_preset(method="gan", preset="classroom", **options):
+    """The :class:`~minigan.gan.methods.Method` and the :class:`Preset` of a run of ``method``
+    (a name or a Method) under ``preset`` (a name or a Preset), ``options`` for
+    :func:`~minigan.gan.methods.make_method`. Under ``"published"`` the method's published
+    options are its defaults (``options`` override them; a ready-made Method is taken as it
+    is) and the preset is ``get_preset("published", method=...)``."""
+    if isinstance(preset, str) and preset == "published":
+        if isinstance(method, str):
+            options = {**make_method(method).published["options"], **options}
+        method = make_method(method, **options)
+        return method, get_preset(preset, method=method)
+    return make_method(method, **options), get_preset(preset)
 
 
 COLLAPSE_DEMO = {"dataset": "ring", "method": "gan", "preset": "classroom"}
