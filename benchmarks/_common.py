@@ -96,16 +96,10 @@ def torch_blas(torch):
 
 
 def minigan_threads():
-    """The threads minigan computes with, as set now (kernels/threads.py): NumPy's BLAS threads
-    and how its im2col / col2im copies are split."""
+    """The threads NumPy's BLAS computes with in minigan now (kernels/threads.py)."""
     from minigan.kernels import threads
 
-    blas = threads.get_blas_threads()
-    if blas is None:  # no threadpoolctl: BLAS has what it read in the environment, if anything
-        blas = threads.environment_threads() or "its default (no threadpoolctl)"
-    split = (f"split over {threads.get_num_threads()}" if threads.split_copies
-             else "not split (MINIGAN_SPLIT_COPIES=0)")
-    return f"BLAS threads: {blas}, copies {split}"
+    return f"BLAS threads: {threads.get_num_threads()}"
 
 
 def machine_details():

@@ -22,15 +22,12 @@ from .autograd import (
 from .backend import DeviceError
 from .functional import cat, concatenate, matmul, stack, where
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
-from .kernels import threads as _threads
 from .kernels.threads import get_num_threads, set_num_threads
 from .random import Generator, manual_seed, rand, randint, randn
 from .serialization import CheckpointError, load, save
 from .tensor import Tensor, ones, ones_like, tensor, zeros, zeros_like
 
 __version__ = "0.1.0"
-
-_threads.use_default_policy()  # one BLAS thread unless the user chose (see kernels/threads.py)
 
 __all__ = [
     "Tensor", "tensor", "zeros", "ones", "zeros_like", "ones_like",

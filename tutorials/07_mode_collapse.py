@@ -26,8 +26,9 @@
 #
 # Run it as a script (`python tutorials/07_mode_collapse.py --out runs/07`, about a minute on
 # two cores; `--quick` for a short run) or open it as a notebook. Every figure is written to
-# `--out`. The matrices here are tiny, and BLAS threads only get in each other's way, which is
-# why minigan gives NumPy's BLAS one thread unless told otherwise (`minigan.set_num_threads`).
+# `--out`. The matrices here are tiny: on a machine busy with other jobs, start it with
+# `OPENBLAS_NUM_THREADS=1` (or call `minigan.set_num_threads(1)`), so that BLAS threads
+# waiting for a core do not stall every product.
 
 # %%
 import numpy as np

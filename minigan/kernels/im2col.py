@@ -30,7 +30,7 @@ NCHW view of channels-last memory. The NumPy code is the reference they are test
 """
 
 from .. import backend
-from . import cuda, threads
+from . import cuda
 
 
 def conv_output_size(size, kernel, stride, padding, dilation):
@@ -80,19 +80,13 @@ def im2col(x, kernel_size, stride, padding, dilation, out_size=None):
     if backend.is_cupy_array(x):
         return cuda.im2col(channels_last(x), kernel_size, stride, padding, dilation, out_size)
     oh, ow = out_size
-    cols = xp.empty((n, oh, ow, kh, kw, c), dtype=x.dtype)
-
-    def gather(start, stop):  # the images start..stop-1
-        x_pad = _padded_channels_last(x[start:stop], padding)
-        # A strided view does the indexing x_pad[n, i*sh + p*dh, j*sw + q*dw, c] for free; the
-        # copy into contiguous memory is the only work.
-        bn, bh, bw, bc = x_pad.strides
-        patches = xp.lib.stride_tricks.as_strided(
-            x_pad, (stop - start, oh, ow, kh, kw, c), (bn, bh * sh, bw * sw, bh * dh, bw * dw, bc))
-        xp.copyto(cols[start:stop], patches)
-
-    threads.over_batch(gather, n, cols.nbytes)
-    return cols
+    x_pad = _padded_channels_last(x, padding)
+    # A strided view does the indexing x_pad[n, i*sh + p*dh, j*sw + q*dw, c] for free; the
+    # copy into contiguous memory is the only work.
+    bn, bh, bw, bc = x_pad.strides
+    patches = xp.lib.stride_tricks.as_strided(
+        x_pad, (n, oh, ow, kh, kw, c), (bn, bh * sh, bw * sw, bh * dh, bw * dw, bc))
+    return xp.ascontiguousarray(patches)
 
 
 def col2im(cols, x_shape, stride, padding, dilation):
@@ -110,14 +104,8 @@ def col2im(cols, x_shape, stride, padding, dilation):
     h, w = x_shape[2:]
     (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
     x_pad = xp.zeros((n, h + 2 * ph, w + 2 * pw, c), dtype=cols.dtype)
-
-    def add(start, stop):  # the images start..stop-1
-        images = x_pad[start:stop]
-        for p in range(kh):
-            rows = slice(p * dh, p * dh + sh * (oh - 1) + 1, sh)
-            for q in range(kw):
-                images[:, rows, q * dw:q * dw + sw * (ow - 1) + 1:sw, :] += \
-                    cols[start:stop, :, :, p, q, :]
-
-    threads.over_batch(add, n, cols.nbytes)
+    for p in range(kh):
+        rows = slice(p * dh, p * dh + sh * (oh - 1) + 1, sh)
+        for q in range(kw):
+            x_pad[:, rows, q * dw:q * dw + sw * (ow - 1) + 1:sw, :] += cols[:, :, :, p, q, :]
     return x_pad[:, ph:ph + h, pw:pw + w, :].transpose(0, 3, 1, 2)
