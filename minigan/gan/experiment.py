@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import nn, optim
+from .._checks import check_positive_int
 from ..data import GaussianMixture, grid, ring
 from ..random import Generator
 from .metrics import EVAL_SAMPLES, ModeMetrics, evaluate
@@ -164,9 +165,8 @@ def run_mixture(dataset="ring", method="gan", seed=0, preset="classroom", steps=
     method, preset = method_and_preset(method, preset, **method_options)
     steps = preset.steps if steps is None else steps
     eval_every = preset.eval_every if eval_every is None else eval_every
-    for name, value in (("steps", steps), ("eval_every", eval_every)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"run_mixture: {name} must be an int >= 1, got {value!r}")
+    steps = check_positive_int(steps, "steps", "run_mixture")
+    eval_every = check_positive_int(eval_every, "eval_every", "run_mixture")
     init_seed, train_seed, eval_seed = (int(s) for s in
                                         np.random.SeedSequence(seed).generate_state(3))
     start = time.perf_counter()

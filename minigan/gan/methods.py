@@ -50,6 +50,7 @@ a class whose paper has no 2D experiment keeps the plain GAN's, which are PacGAN
 
 import inspect
 
+from .._checks import check_int, check_real
 from ..autograd import grad
 from ..functional import log_sigmoid
 from ..nn.utils.stateless import substituted
@@ -59,11 +60,10 @@ from .losses import check_generator_loss, discriminator_loss, generator_loss
 
 
 def _check_number(method, name, value, minimum=0.0, integer=False):
-    kinds = int if integer else (int, float)
-    if isinstance(value, bool) or not isinstance(value, kinds) or not value > minimum:
-        what = "an int" if integer else "a number"
-        raise ValueError(f"{method}: {name} must be {what} > {minimum}, got {value!r}")
-    return value
+    """``value`` if it is a number (an int when ``integer``) above ``minimum``."""
+    if integer:
+        return check_int(value, name, method, minimum=minimum + 1)
+    return check_real(value, name, method, low=minimum, low_open=True)
 
 
 class Method:
