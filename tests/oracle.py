@@ -111,7 +111,7 @@ class TorchFunctional:
         return self.torch.nn.functional.binary_cross_entropy_with_logits(
             input, target, weight, pos_weight=pos_weight, reduction=reduction)
 
-    def log_sigmoid(self, x):
+    def logsigmoid(self, x):
         return self.torch.nn.functional.logsigmoid(x)
 
     def squeeze(self, x, dim=None):

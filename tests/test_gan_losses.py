@@ -58,7 +58,7 @@ def test_value_function_is_the_mean_of_log_d_plus_the_mean_of_log_one_minus_d(ba
 def test_losses_equal_their_bce_with_logits_formulations(device, dtype, batches):
     real, fake = (_logits(b, device, dtype) for b in batches)
     # The BCE kernel writes a loss for label 0 as l + softplus(-l), which cancels to within a
-    # rounding error of |l| where the loss itself is tiny; log_sigmoid(-l) does not cancel.
+    # rounding error of |l| where the loss itself is tiny; logsigmoid(-l) does not cancel.
     tol = dict(rtol=1e-5 if dtype == np.float32 else 1e-12, atol=4 * np.finfo(dtype).eps * 40)
     pairs = [
         (gan.discriminator_loss(real, fake), _bce(real, 1) + _bce(fake, 0)),

@@ -85,7 +85,7 @@ OPS = [
     Op("sigmoid", lambda F, x: F.sigmoid(x), one(elements=st.floats(-6, 6))),
     Op("softplus", lambda F, x, beta: F.softplus(x, beta),
        with_choice(st.floats(-6, 6), [1.0, 0.5, 2.0])),
-    Op("log_sigmoid", lambda F, x: F.log_sigmoid(x), one(elements=st.floats(-6, 6))),
+    Op("logsigmoid", lambda F, x: F.logsigmoid(x), one(elements=st.floats(-6, 6))),
     Op("relu", lambda F, x: F.relu(x), one(elements=S.NONZERO)),
     Op("leaky_relu", lambda F, x, slope: F.leaky_relu(x, slope),
        with_choice(S.NONZERO, [0.01, 0.2, np.float64(0.2), 1.5, -0.5])),
@@ -207,7 +207,7 @@ ALIASES = [
 # batch_norm, binary_cross_entropy..., have their own tests.)
 CORE_OPS = [
     "add", "sub", "mul", "div", "neg", "pow",
-    "exp", "log", "sqrt", "abs", "tanh", "sigmoid", "softplus", "log_sigmoid", "relu",
+    "exp", "log", "sqrt", "abs", "tanh", "sigmoid", "softplus", "logsigmoid", "relu",
     "leaky_relu", "clamp", "maximum", "minimum", "where",
     "sum", "mean", "var", "amax", "amin", "max", "min", "logsumexp", "log_softmax", "softmax",
     "reshape", "permute", "transpose", "flatten", "unsqueeze", "squeeze", "broadcast_to",

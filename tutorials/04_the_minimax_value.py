@@ -87,7 +87,7 @@ print(f"V when D says 1/2 everywhere:     "
 
 # %%
 logits = minigan.tensor(np.linspace(-5, 40, 451), dtype=np.float32, requires_grad=True)
-stable = F.log_sigmoid(-logits)                   # log(1 - D), from the logit
+stable = F.logsigmoid(-logits)                   # log(1 - D), from the logit
 (grad_stable,) = minigan.grad(stable.sum(), [logits])
 with np.errstate(divide="ignore", invalid="ignore"):  # the failure we want to show
     naive = F.log(1 - F.sigmoid(logits))          # log(1 - D), from the probability
@@ -98,7 +98,7 @@ print(f"from the probability, log(1 - D) is -inf from l = {x[broken][0]:.1f} on;
       f"its gradient is NaN at {np.isnan(grad_naive.numpy()).sum()} of {len(x)} points")
 
 fig, (ax_v, ax_g) = plt.subplots(1, 2, figsize=(11, 3.8))
-ax_v.plot(x, stable.detach().numpy(), color="tab:blue", lw=2.5, label="log_sigmoid(-l)")
+ax_v.plot(x, stable.detach().numpy(), color="tab:blue", lw=2.5, label="logsigmoid(-l)")
 ax_v.plot(x, np.where(broken, np.nan, naive.detach().numpy()), color="tab:red", ls="--",
           label="log(1 - sigmoid(l))")
 ax_g.plot(x, grad_stable.numpy(), color="tab:blue", lw=2.5, label="from the logit")
@@ -203,8 +203,8 @@ curves = {}
 for kind in ("saturating", "non_saturating"):
     loss = gan.generator_loss(logit, kind) * len(d_of_g)  # the sum: one loss per sample
     (grad,) = minigan.grad(loss, [logit])
-    curves[kind] = (F.log_sigmoid(-logit).detach().numpy() if kind == "saturating"
-                    else -F.log_sigmoid(logit).detach().numpy(), grad.numpy())
+    curves[kind] = (F.logsigmoid(-logit).detach().numpy() if kind == "saturating"
+                    else -F.logsigmoid(logit).detach().numpy(), grad.numpy())
 
 fig, (ax_l, ax_g) = plt.subplots(1, 2, figsize=(11, 3.8))
 styles = {"saturating": ("tab:red", "$\\log(1 - D)$, saturating"),

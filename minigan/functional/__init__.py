@@ -17,7 +17,7 @@ from .pointwise import (
                         exp,
                         leaky_relu,
                         log,
-                        log_sigmoid,
+                        logsigmoid,
                         maximum,
                         minimum,
                         relu,
@@ -47,7 +47,7 @@ from .shape import (
 
 __all__ = [
     "add", "sub", "mul", "div", "neg", "pow",
-    "exp", "log", "sqrt", "abs", "tanh", "sigmoid", "softplus", "log_sigmoid", "relu",
+    "exp", "log", "sqrt", "abs", "tanh", "sigmoid", "softplus", "logsigmoid", "relu",
     "leaky_relu", "clamp", "maximum", "minimum", "where",
     "sum", "mean", "var", "amax", "amin", "max", "min", "logsumexp", "log_softmax", "softmax",
     "reshape", "permute", "transpose", "flatten", "unsqueeze", "squeeze", "broadcast_to",

@@ -240,7 +240,7 @@ def softplus(x, beta=1.0):
     return Softplus.apply(x, beta)
 
 
-def log_sigmoid(x):
+def logsigmoid(x):
     """log(sigmoid(x)), computed without taking the log of a rounded-to-zero sigmoid."""
     return LogSigmoid.apply(x)
 

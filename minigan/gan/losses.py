@@ -29,7 +29,7 @@ shape ((N,) from the models here) and returns a scalar Tensor:
 """
 
 from .._checks import check_choice, check_floating
-from ..functional import log_sigmoid
+from ..functional import logsigmoid
 from ..tensor import Tensor
 
 
@@ -51,7 +51,7 @@ def value_function(real_logits, fake_logits):
     """
     real_logits = _checked_logits("value_function", "real_logits", real_logits)
     fake_logits = _checked_logits("value_function", "fake_logits", fake_logits)
-    return log_sigmoid(real_logits).mean() + log_sigmoid(-fake_logits).mean()
+    return logsigmoid(real_logits).mean() + logsigmoid(-fake_logits).mean()
 
 
 def discriminator_loss(real_logits, fake_logits):
@@ -65,7 +65,7 @@ def saturating_generator_loss(fake_logits):
     d loss / d l = -sigmoid(l) / N = -D(G(z)) / N: no signal where D is sure the sample is fake.
     """
     fake_logits = _checked_logits("saturating_generator_loss", "fake_logits", fake_logits)
-    return log_sigmoid(-fake_logits).mean()
+    return logsigmoid(-fake_logits).mean()
 
 
 def non_saturating_generator_loss(fake_logits):
@@ -74,7 +74,7 @@ def non_saturating_generator_loss(fake_logits):
     d loss / d l = -(1 - sigmoid(l)) / N = -(1 - D(G(z))) / N: strongest where D is surest.
     """
     fake_logits = _checked_logits("non_saturating_generator_loss", "fake_logits", fake_logits)
-    return -log_sigmoid(fake_logits).mean()
+    return -logsigmoid(fake_logits).mean()
 
 
 GENERATOR_LOSSES = {

@@ -52,7 +52,7 @@ import inspect
 
 from .._checks import check_int, check_real
 from ..autograd import grad
-from ..functional import log_sigmoid
+from ..functional import logsigmoid
 from ..nn.utils.stateless import substituted
 from ..random import rand
 from ..tensor import Tensor
@@ -200,8 +200,8 @@ class LabelSmoothing(Method):
 
     def d_loss(self, real_logits, fake_logits):
         a = self.real_label
-        real = -(a * log_sigmoid(real_logits) + (1 - a) * log_sigmoid(-real_logits)).mean()
-        return real - log_sigmoid(-fake_logits).mean()
+        real = -(a * logsigmoid(real_logits) + (1 - a) * logsigmoid(-real_logits)).mean()
+        return real - logsigmoid(-fake_logits).mean()
 
 
 class FeatureMatching(Method):

@@ -6,7 +6,7 @@ can overflow:
     softplus(x) = log(1 + e^x) = max(x, 0) + log1p(e)
     sigmoid(x)  = 1 / (1 + e^-x) = 1 / (1 + e)   for x >= 0,   e / (1 + e)   for x < 0.
 
-Every loss and activation that needs them (sigmoid, softplus, log_sigmoid, the binary
+Every loss and activation that needs them (sigmoid, softplus, logsigmoid, the binary
 cross-entropy from logits) calls these two, on NumPy or CuPy arrays (``xp``).
 """
 
