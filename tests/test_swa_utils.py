@@ -143,3 +143,22 @@ def test_a_trainer_with_an_ema_resumes_bit_for_bit(tmp_path):
     assert int(resumed.averaged_G.n_averaged.item()) == 6
     for a, b in zip(_weights(resumed.averaged_G.module), _weights(straight.averaged_G.module)):
         np.testing.assert_array_equal(a, b)
+
+
+def test_update_bn_recomputes_the_statistics_from_the_batches():
+    from minigan.optim.swa_utils import update_bn
+
+    rng = np.random.default_rng(5)
+    model = _model()
+    ema = AveragedModel(model, avg_fn=get_ema_avg_fn(0.5))
+    batches = [minigan.tensor(rng.normal(2.0, 3.0, size=(8, 3))) for _ in range(4)]
+    ema.eval()
+    update_bn(batches, ema)
+    assert not ema.training and ema.module[1].momentum == 0.1  # modes and momenta come back
+    first = [ema.module[0](b).numpy() for b in batches]  # what the batch norm layer saw
+    bn = ema.module[1]
+    np.testing.assert_allclose(bn.running_mean.numpy(), np.mean([f.mean(0) for f in first], 0),
+                               rtol=1e-12)
+    np.testing.assert_allclose(bn.running_var.numpy(),
+                               np.mean([f.var(0, ddof=1) for f in first], 0), rtol=1e-12)
+    assert int(bn.num_batches_tracked.item()) == 4

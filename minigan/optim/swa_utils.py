@@ -97,6 +97,33 @@ class AveragedModel(Module):
             self.n_averaged.fill_(n + 1)
 
 
+def update_bn(inputs, model):
+    """Recompute the running statistics of every batch norm layer of ``model`` (an averaged copy
+    or any model) from the batches in ``inputs`` (Tensors, or tuples of a model's arguments), as
+    PyTorch's ``swa_utils.update_bn``: the statistics are reset and then averaged over the batches
+    with equal weight (momentum None), without gradients; the modes and momenta come back.
+
+    An average of weights is a new network: the statistics its layers were trained with belong to
+    other weights, and batch norm in eval mode would normalise with the wrong ones."""
+    from ..nn.normalization import _BatchNorm
+
+    layers = [m for m in model.modules() if isinstance(m, _BatchNorm) and m.track_running_stats]
+    if not layers:
+        return
+    momenta = [layer.momentum for layer in layers]
+    was_training = model.training
+    for layer in layers:
+        layer.reset_running_stats()
+        layer.momentum = None
+    model.train()
+    with no_grad():
+        for batch in inputs:
+            model(*batch) if isinstance(batch, tuple) else model(batch)
+    for layer, momentum in zip(layers, momenta):
+        layer.momentum = momentum
+    model.train(was_training)
+
+
 def _zeros_like_count(model):
     """A 0-d int64 zero on ``model``'s device: the count of models averaged."""
     from ..tensor import Tensor
