@@ -162,3 +162,5 @@ def test_update_bn_recomputes_the_statistics_from_the_batches():
     np.testing.assert_allclose(bn.running_var.numpy(),
                                np.mean([f.var(0, ddof=1) for f in first], 0), rtol=1e-12)
     assert int(bn.num_batches_tracked.item()) == 4
+    with pytest.raises(TypeError, match="update_bn: model must be a minigan Module"):
+        update_bn(batches, object())

@@ -23,15 +23,16 @@ import copy
 
 import numpy as np
 
+from .._checks import check_probability
 from ..autograd import no_grad
 from ..nn.module import Module
+from ..nn.normalization import _BatchNorm
+from ..tensor import Tensor
 
 
 def get_ema_avg_fn(decay=0.999):
     """The EMA update, ``avg_fn(averaged, current, n) = decay * averaged + (1 - decay) *
     current``, with ``decay`` (beta above) in [0, 1]."""
-    from .._checks import check_probability
-
     decay = check_probability(decay, "decay", "get_ema_avg_fn")
 
     def ema(averaged, current, num_averaged):
@@ -105,8 +106,8 @@ def update_bn(inputs, model):
 
     An average of weights is a new network: the statistics its layers were trained with belong to
     other weights, and batch norm in eval mode would normalise with the wrong ones."""
-    from ..nn.normalization import _BatchNorm
-
+    if not isinstance(model, Module):
+        raise TypeError(f"update_bn: model must be a minigan Module, got {type(model).__name__}")
     layers = [m for m in model.modules() if isinstance(m, _BatchNorm) and m.track_running_stats]
     if not layers:
         return
@@ -126,8 +127,6 @@ def update_bn(inputs, model):
 
 def _zeros_like_count(model):
     """A 0-d int64 zero on ``model``'s device: the count of models averaged."""
-    from ..tensor import Tensor
-
     first = next(iter(model.parameters()), None)
     xp = np if first is None else first.xp
     return Tensor(xp.zeros((), dtype=np.int64))
