@@ -7,6 +7,7 @@ each summed over the batch dimensions that broadcasting added.
 
 from ..autograd import grad_mode
 from ..autograd.function import Function
+from ..kernels.conv import tall_matmul
 from .shape import Permute, reshape, squeeze, sum_to, transpose, unsqueeze
 
 # True: linear() is one node, Affine; False: the plain composition it replaces (a transpose, a
@@ -38,13 +39,6 @@ class MatMul(Function):
         # Both operands have >= 2 dimensions here (matmul() made sure), so MatMul applies directly.
         return (sum_to(MatMul.apply(g, _matrix_transpose(b)), a.shape) if need_a else None,
                 sum_to(MatMul.apply(_matrix_transpose(a), g), b.shape) if need_b else None)
-
-
-def _weight_grad(g, x):
-    """dL/dW = g^T x for arrays g (n, out) and x (n, in), the product computed in its tall
-    orientation: multi-threaded OpenBLAS is slow and erratic on products with a few rows and
-    many columns (benchmarks/README.md), so a wide result is computed as (x^T g)^T."""
-    return g.T @ x if g.shape[1] >= x.shape[1] else (x.T @ g).T
 
 
 class Affine(Function):
@@ -81,7 +75,7 @@ class Affine(Function):
                     sum_to(g, bias.shape) if need_b else None)
         g_ = g.data
         return (Tensor._from_op(g_ @ weight.data, None) if need_x else None,
-                Tensor._from_op(_weight_grad(g_, x.data), None) if need_w else None,
+                Tensor._from_op(tall_matmul(g_.T, x.data), None) if need_w else None,
                 Tensor._from_op(g_.sum(axis=0), None) if need_b else None)
 
 

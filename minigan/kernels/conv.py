@@ -31,7 +31,7 @@ def _geometry(caller, stride, padding, dilation):
             pair(dilation, "dilation", caller, minimum=1))
 
 
-def _tall_matmul(a, b):
+def tall_matmul(a, b):
     """a @ b, computed as (b^T a^T)^T when the result would be wider than tall.
 
     The same numbers, but multi-threaded OpenBLAS was measured up to 60x slower (and erratic on
@@ -61,7 +61,7 @@ def conv2d(x, w, b=None, stride=1, padding=0, dilation=1, cols=None):
     """
     if cols is None:
         cols = im2col(x, w.shape[2:], *_geometry("conv2d", stride, padding, dilation))
-    y = _tall_matmul(_patch_matrix(cols), _weight_matrix(w).T)
+    y = tall_matmul(_patch_matrix(cols), _weight_matrix(w).T)
     if b is not None:
         y += b
     return y.reshape(cols.shape[:3] + (w.shape[0],)).transpose(0, 3, 1, 2)
@@ -101,5 +101,5 @@ def conv2d_grad_weight(x, g, kernel_size, stride=1, padding=0, dilation=1, cols=
                       out_size=(oh, ow))
     patches = _patch_matrix(cols[:, :oh, :ow])
     rows = channels_last(g).reshape(n * oh * ow, o)
-    dw = _tall_matmul(rows.T, patches)  # (O, kh*kw*C)
+    dw = tall_matmul(rows.T, patches)  # (O, kh*kw*C)
     return dw.reshape(o, kh, kw, x.shape[1]).transpose(0, 3, 1, 2).copy()
