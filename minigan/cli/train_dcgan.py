@@ -70,7 +70,13 @@ def build_parser():
     add("--ndf", type=int, default=None, help="width of D (default 64; 16 with --quick)")
     add("--epochs", type=int, default=None, help="epochs to train to (default 25; 2 with --quick)")
     add("--lr", type=float, default=2e-4, help="Adam's learning rate, both players")
+    add("--lr_d", type=float, default=None, help="D's learning rate (default: --lr)")
+    add("--lr_g", type=float, default=None, help="G's learning rate (default: --lr)")
     add("--beta1", type=float, default=0.5, help="Adam's beta1")
+    add("--real_label", type=float, default=1.0,
+        help="D's target for real digits; below 1 (e.g. 0.9) it is one-sided label smoothing")
+    add("--spectral_norm", action="store_true",
+        help="spectral normalisation of D's convolutions (Miyato et al., 2018)")
     add("--seed", type=int, default=0)
     add("--device", default="cpu", help='"cpu" or "cuda"')
     add("--out", default=os.path.join("runs", "dcgan"), help="folder for everything written")
@@ -79,7 +85,8 @@ def build_parser():
     add("--conditional", action="store_true", help="condition both players on the class")
     add("--ema", type=float, default=None, metavar="DECAY",
         help="sample from an exponential moving average of G's weights with this decay "
-             "(e.g. 0.999, as ProGAN); default: sample from G")
+             "(e.g. 0.99; ProGAN's is 0.999), its batch-norm statistics recomputed after each "
+             "epoch; default: sample from G")
     add("--quick", action="store_true", help="a smoke run: 256 digits, 2 epochs, small nets")
     add("--no_progress", action="store_true", help="no progress bar")
     add("--doctor", action="store_true",
@@ -102,8 +109,11 @@ def parse_args(argv=None):
         parser.error(f"--image_size must be a power of two >= 16 (16, 32, 64...), got {size}")
     for flag in ("batch_size", "nz", "ngf", "ndf", "epochs"):
         check_flag(parser, args, flag, check_positive_int)
-    check_flag(parser, args, "lr", check_real, low=0, low_open=True, high=math.inf,
-               high_open=True, what="a finite number")
+    for flag in ("lr", "lr_d", "lr_g"):
+        if getattr(args, flag) is not None:
+            check_flag(parser, args, flag, check_real, low=0, low_open=True, high=math.inf,
+                       high_open=True, what="a finite number")
+    check_flag(parser, args, "real_label", check_real, low=0, low_open=True, high=1)
     check_flag(parser, args, "beta1", check_real, low=0, high=1, high_open=True)
     check_flag(parser, args, "seed", check_non_negative_int)
     if args.ema is not None:

@@ -150,13 +150,25 @@ class DCGANGenerator(_DCGANPlayer):
 
 class DCGANDiscriminator(_DCGANPlayer):
     """D: images (N, nc, S, S) -> logits (N,), S = ``image_size``; with ``num_classes``,
-    ``D(x, labels)``. See the module docstring."""
+    ``D(x, labels)``. See the module docstring.
 
-    def __init__(self, ndf=64, nc=3, image_size=64, num_classes=None, *, generator=None):
+    ``spectral_norm=True`` (Miyato et al., 2018) wraps each convolution, after the DCGAN
+    initialisation, in :func:`minigan.nn.utils.spectral_norm` (its power iteration's start
+    vectors drawn from ``generator`` after the weights): each convolution's weight, reshaped to
+    (out channels, -1), is divided by its largest singular value. The batch norms stay, so
+    this is the DCGAN with normalised convolutions, not SN-GAN's own discriminator."""
+
+    def __init__(self, ndf=64, nc=3, image_size=64, num_classes=None, *, spectral_norm=False,
+                 generator=None):
         super().__init__(nc, image_size, num_classes)
         self.ndf = check_positive_int(ndf, "ndf", "DCGANDiscriminator")
+        self.spectral_norm = bool(spectral_norm)
         self.main = _discriminator_layers(nc + (num_classes or 0), ndf, image_size, generator)
         nn.init.dcgan_init_(self, generator)
+        if self.spectral_norm:
+            self.main = nn.Sequential(*[
+                nn.utils.spectral_norm(layer, generator=generator)
+                if isinstance(layer, nn.Conv2d) else layer for layer in self.main])
 
     def forward(self, x, labels=None):
         expected = (self.nc, self.image_size, self.image_size)
@@ -166,7 +178,8 @@ class DCGANDiscriminator(_DCGANPlayer):
         return self.main(self._with_labels(x, labels)).reshape(-1)
 
     def extra_repr(self):
-        return f"ndf={self.ndf}, nc={self.nc}, image_size={self.image_size}" + self._extra()
+        return (f"ndf={self.ndf}, nc={self.nc}, image_size={self.image_size}"
+                + (", spectral_norm=True" if self.spectral_norm else "") + self._extra())
 
 
 class WithLabels(nn.Module):

@@ -24,11 +24,13 @@ import numpy as np
 
 from .. import optim
 from ..data import DigitLoader, digit_split
-from ..optim.swa_utils import AveragedModel, get_ema_avg_fn
+from .._checks import check_real
+from ..optim.swa_utils import AveragedModel, get_ema_avg_fn, update_bn
 from ..random import Generator
 from ..serialization import CheckpointError, expect_keys, load
 from .dcgan import DCGANDiscriminator, DCGANGenerator
 from .doctor import Doctor, ImageProbe
+from .methods import LabelSmoothing
 from .noise import generate, sample_noise
 from .trainer import MEASURES, Trainer
 
@@ -37,9 +39,14 @@ QUICK_DIGITS = 256
 PROBE_IMAGES = 256  # G's images and held-out digits the doctor compares at each probe
 SUMMARY = ("d_loss", "g_loss", "d_real", "d_fake")
 """The measures whose epoch means the per-epoch summaries (and metrics files) keep."""
-SETTINGS = ("data", "image_size", "batch_size", "nz", "ngf", "ndf", "lr", "beta1", "seed",
-            "conditional", "quick", "ema")
+SETTINGS = ("data", "image_size", "batch_size", "nz", "ngf", "ndf", "lr", "lr_d", "lr_g",
+            "beta1", "real_label", "spectral_norm", "seed", "conditional", "quick", "ema")
 """The settings a resumed run must share with the run that wrote the checkpoint."""
+LATER_SETTINGS = {"lr_d": None, "lr_g": None, "real_label": 1.0, "spectral_norm": False}
+"""Settings added after checkpoints were first written, with the value a checkpoint without
+them was trained with."""
+BN_BATCHES = 100
+"""Batches of noise from which G_ema's batch-norm statistics are recomputed (:func:`update_bn`)."""
 OLD_CHECKPOINT_KEYS = ("config", "epoch", "rng", "G", "D", "opt_G", "opt_D", "history",
                        "epochs")
 """What a checkpoint of the DCGAN command held before the command ran on the Trainer."""
@@ -66,6 +73,7 @@ class _RunLog:
         self.settings, self.epochs = settings, []
 
     def check(self, there):
+        there = {**LATER_SETTINGS, **there}
         differ = [f"{k} {v!r} there, {self.settings[k]!r} here" if k in self.settings
                   else f"{k} {v!r} there" for k, v in there.items()
                   if not _same(k, self.settings.get(k), v)]
@@ -95,28 +103,47 @@ class DCGANRun:
     The settings are PyTorch's example's flags: ``data`` (the folder of the MNIST files, None
     for the packaged copy), ``image_size`` (a power of two >= 16), ``batch_size``, ``nz``,
     ``ngf``, ``ndf``, ``lr``, ``beta1``, ``seed``, ``conditional``; ``quick`` trains on 256
-    digits. ``ema``: None, or the decay beta of an exponential moving average of G's weights
-    (:class:`~minigan.optim.swa_utils.AveragedModel`, e.g. 0.999), updated after each step of G
-    and saved with the checkpoints; the sample grids are then drawn by the average
-    (``G_ema``). ``device``: where the models train; ``doctor``: watch the run with a
+    digits. The levers of issue 15 (``benchmarks/dcgan_levers.py`` measures each):
+
+    - ``lr_d``, ``lr_g``: each player's own learning rate (None: ``lr``), for an imbalance in
+      either direction (Heusel et al., 2017, train D faster than G);
+    - ``real_label``: D's target for real digits, 1 by default; below 1 it is one-sided label
+      smoothing (Salimans et al., 2016; :class:`~minigan.gan.methods.LabelSmoothing`);
+    - ``spectral_norm``: D's convolutions spectrally normalised (``DCGANDiscriminator``'s
+      option);
+    - ``ema``: None, or the decay beta of an exponential moving average of G's weights
+      (:class:`~minigan.optim.swa_utils.AveragedModel`, e.g. 0.99), updated after each step of
+      G. After each epoch, before its grid is drawn and its checkpoint written, the average's
+      batch-norm statistics are recomputed (:meth:`recompute_ema_bn`): averaged weights need
+      their own. The sample grids are then drawn by the average (``G_ema``).
+
+    ``device``: where the models train; ``doctor``: watch the run with a
     :class:`~minigan.gan.Doctor` (:meth:`build_doctor`).
     """
 
     def __init__(self, data=None, image_size=32, batch_size=64, nz=100, ngf=64, ndf=64,
-                 lr=2e-4, beta1=0.5, seed=0, conditional=False, quick=False, ema=None,
+                 lr=2e-4, lr_d=None, lr_g=None, beta1=0.5, real_label=1.0,
+                 spectral_norm=False, seed=0, conditional=False, quick=False, ema=None,
                  device="cpu", doctor=False):
+        real_label = check_real(real_label, "real_label", "DCGANRun", low=0, low_open=True,
+                                high=1)
+        if ema is not None:
+            ema = check_real(ema, "ema", "DCGANRun", low=0, high=1, high_open=True)
         self.settings = {"data": data, "image_size": image_size, "batch_size": batch_size,
-                         "nz": nz, "ngf": ngf, "ndf": ndf, "lr": lr, "beta1": beta1,
-                         "seed": seed, "conditional": conditional, "quick": quick, "ema": ema}
+                         "nz": nz, "ngf": ngf, "ndf": ndf, "lr": lr, "lr_d": lr_d,
+                         "lr_g": lr_g, "beta1": beta1, "real_label": real_label,
+                         "spectral_norm": bool(spectral_norm), "seed": seed,
+                         "conditional": conditional, "quick": quick, "ema": ema}
         self.device = device
         rng = Generator(seed)  # the one source of every random draw
         self.digits = training_digits(data, image_size, batch_size, quick, seed)
         classes = 10 if conditional else None
         self.G = DCGANGenerator(nz, ngf, 1, image_size, classes, generator=rng).to(device)
-        self.D = DCGANDiscriminator(ndf, 1, image_size, classes, generator=rng).to(device)
+        self.D = DCGANDiscriminator(ndf, 1, image_size, classes, spectral_norm=spectral_norm,
+                                    generator=rng).to(device)
         betas = (beta1, 0.999)
-        opt_G = optim.Adam(self.G.parameters(), lr=lr, betas=betas)
-        opt_D = optim.Adam(self.D.parameters(), lr=lr, betas=betas)
+        opt_G = optim.Adam(self.G.parameters(), lr=lr if lr_g is None else lr_g, betas=betas)
+        opt_D = optim.Adam(self.D.parameters(), lr=lr if lr_d is None else lr_d, betas=betas)
         # The sample grids: 64 draws, or 10 per class in class rows.
         self.fixed_z = sample_noise(100 if conditional else 64, (nz,), "normal", rng, device)
         self.fixed_labels = np.repeat(np.arange(10), 10) if conditional else None
@@ -126,6 +153,7 @@ class DCGANRun:
             self.G, avg_fn=get_ema_avg_fn(ema), use_buffers=True)
         self.trainer = Trainer(self.G, self.D, opt_G, opt_D, self.loader,
                                batch_size=batch_size, noise_shape=(nz,),
+                               method="gan" if real_label == 1 else LabelSmoothing(real_label),
                                conditional=conditional, seed=rng, averaged_G=self.G_ema)
         self.log = _RunLog(self.settings)
         self.trainer.attached["run"] = self.log
@@ -173,6 +201,7 @@ class DCGANRun:
                                     "seconds": round(trainer.epoch_seconds, 3),
                                     **{m: float(np.mean(history[m][-steps:]))
                                        for m in SUMMARY}})
+            self.recompute_ema_bn()
             if callback is not None:
                 callback(self)
 
@@ -199,6 +228,21 @@ class DCGANRun:
         self.log.check(run["settings"])  # the settings first: they say what differs
         self.trainer.load_state_dict(state)
         return self
+
+    def recompute_ema_bn(self):
+        """Recompute G_ema's batch-norm running statistics (:func:`update_bn`) from
+        :data:`BN_BATCHES` batches of noise (with labels 0..9 in turn for the conditional
+        model) drawn by ``Generator(seed + 3)``: the same batches every time, and none of the
+        run's own draws, so that a resumed run stays bit-exact. Nothing to do without ``ema``.
+        """
+        if self.G_ema is None:
+            return
+        s = self.settings
+        rng, n = Generator(s["seed"] + 3), s["batch_size"]
+        labels = np.arange(n) % 10 if s["conditional"] else None
+        update_bn([(z, labels) if s["conditional"] else z
+                   for z in (sample_noise(n, (s["nz"],), "normal", rng, self.device)
+                             for _ in range(BN_BATCHES))], self.G_ema)
 
     @property
     def G_sampled(self):
