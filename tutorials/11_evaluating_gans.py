@@ -35,7 +35,6 @@ from pathlib import Path
 import numpy as np
 from _common import parse_args, plt, progress, save
 
-import minigan
 from minigan import data, gan, viz
 
 ev = gan.evaluation
@@ -57,17 +56,21 @@ results = {}
 # held-out digits, so it has never seen what the GAN learned from; and we measure its accuracy
 # on digits of the other 48,000, which *it* never saw. Random shifts of up to 2 pixels (data
 # augmentation) help it generalise.
+#
+# Sections 1 to 3 are one protocol, `gan.evaluation.judge_generators`: it trains the judge,
+# draws the real sets and N digits of each generator it is given, and measures them all. Every
+# table of `docs/results.md` is judged by it; here we unpack what it returns.
 
 # %%
-train_digits, held_out = data.load_digits().split(0.2, seed=0)
-judge_digits = held_out if CLASSIFIER_DIGITS is None else held_out.subset(
-    slice(0, len(held_out), len(held_out) // CLASSIFIER_DIGITS))
+run = gan.train_dcgan(**RUN)  # trained here, or only reloaded when runs/dcgan has it
+judged = ev.judge_generators({"GAN": run.G}, N, judge_epochs=CLASSIFIER_EPOCHS,
+                             judge_digits=CLASSIFIER_DIGITS, nz=run.settings["nz"],
+                             progress=progress)
+judge, train_digits, held_out, test = (judged[k] for k in ("judge", "train_digits",
+                                                            "held_out", "test"))
 to_images = data.images_to_tensor
-judge = ev.train_classifier(to_images(judge_digits.images), judge_digits.labels,
-                            epochs=CLASSIFIER_EPOCHS, progress=progress)
-test = train_digits.subset(slice(0, len(train_digits), len(train_digits) // (2 * N)))
-results["classifier_accuracy"] = ev.accuracy(judge, to_images(test.images), test.labels)
-print(f"the judge: trained on {len(judge_digits)} digits, accuracy "
+results["classifier_accuracy"] = judged["accuracy"]
+print(f"the judge: trained on {CLASSIFIER_DIGITS or len(held_out)} digits, accuracy "
       f"{results['classifier_accuracy']:.2%} on {len(test)} digits it never saw")
 
 # %% [markdown]
@@ -79,17 +82,13 @@ print(f"the judge: trained on {len(judge_digits)} digits, accuracy "
 # $\log 10 \approx 2.30$ for a single class.
 
 # %%
-run = gan.train_dcgan(**RUN)  # trained here, or only reloaded when runs/dcgan has it
-G, rng = run.G, minigan.Generator(7)
-fake = gan.generate(G, gan.sample_noise(N, (run.settings["nz"],), "normal", rng))
-real_a = to_images(test.images[0::2][:N])  # two disjoint sets of real digits of N each,
-real_b = to_images(test.images[1::2][:N])  # from the GAN's training split
-noise = minigan.rand(N, 1, 32, 32, generator=rng) * 2 - 1  # the ceiling: uniform noise
-
-coverage = ev.class_coverage(ev.predict(judge, fake))
+fake, coverage = judged["generators"]["GAN"]["images"], judged["generators"]["GAN"]
+real_a = judged["real_a"]  # two disjoint sets of real digits of N each,
+real_b = judged["real_b"]  # from the GAN's training split
+noise = judged["noise"]  # the ceiling: uniform noise
 real_coverage = ev.class_coverage(ev.predict(judge, real_a))
-results.update(classes_present=coverage["classes_present"],
-               class_kl=coverage["kl_to_uniform"], real_class_kl=real_coverage["kl_to_uniform"])
+results.update(classes_present=coverage["classes_present"], class_kl=coverage["class_kl"],
+               real_class_kl=judged["real_class_kl"])
 print(f"generated: {coverage['classes_present']} classes present, KL to uniform "
       f"{results['class_kl']:.4f} (real digits, same N: {results['real_class_kl']:.4f})")
 
@@ -101,7 +100,7 @@ ax_bars.bar(np.arange(10) - width / 2, 100 * real_coverage["histogram"], width, 
 ax_bars.bar(np.arange(10) + width / 2, 100 * coverage["histogram"], width, label="generated")
 ax_bars.axhline(10, color="0.4", ls=":", lw=1)
 ax_bars.set(xticks=range(10), xlabel="class given by the judge", ylabel="% of the samples",
-            title=f"class coverage: KL to uniform {coverage['kl_to_uniform']:.3f}")
+            title=f"class coverage: KL to uniform {coverage['class_kl']:.3f}")
 ax_bars.legend()
 save(fig, args.out, "class_coverage.png")
 
@@ -121,9 +120,9 @@ save(fig, args.out, "class_coverage.png")
 # disjoint sets of real digits) and a **ceiling** (uniform noise).
 
 # %%
-results["fid_floor"] = ev.classifier_fid(judge, real_a, real_b)
-results["fid_gan"] = ev.classifier_fid(judge, fake, real_b)
-results["fid_noise"] = ev.classifier_fid(judge, noise, real_b)
+results["fid_floor"] = judged["fid_floor"]
+results["fid_gan"] = coverage["fid"]
+results["fid_noise"] = judged["fid_noise"]
 names = ["real vs real\n(floor)", "GAN vs real", "noise vs real\n(ceiling)"]
 values = [results["fid_floor"], results["fid_gan"], results["fid_noise"]]
 for name, value in zip(names, values):

@@ -23,8 +23,8 @@ import os
 import numpy as np
 
 from .. import optim
-from ..data import DigitLoader, digit_split
 from .._checks import check_real
+from ..data import DigitLoader, digit_split
 from ..optim.swa_utils import AveragedModel, get_ema_avg_fn, update_bn
 from ..random import Generator
 from ..serialization import CheckpointError, expect_keys, load

@@ -38,13 +38,15 @@ beat real digits); tutorial 11 shows such a case.
 import numpy as np
 
 from .. import nn
-from .._checks import check_positive, check_power_of_two
+from .._checks import check_int, check_positive, check_power_of_two
 from ..autograd import no_grad
 from ..backend import as_numpy
+from ..data import digit_split, images_to_tensor
 from ..functional import cross_entropy
 from ..optim import Adam
-from ..random import Generator
+from ..random import Generator, rand
 from ..tensor import Tensor
+from .noise import generate, sample_noise
 
 NUM_CLASSES = 10
 
@@ -223,6 +225,63 @@ def classifier_fid(classifier, images1, images2):
     """The Fréchet distance between two sets of images in ``classifier``'s feature space."""
     return feature_frechet_distance(classifier_features(classifier, images1),
                                     classifier_features(classifier, images2))
+
+
+# -- the judge protocol -------------------------------------------------------------------------
+def judge_generators(generators, n=2000, *, judge=None, judge_epochs=30, judge_digits=None,
+                     nz=100, seed=7, data=None, progress=None):
+    """Tutorial 11's protocol for generators of 32 x 32 digits, in one call, so that every
+    table judges alike. The digits are those of ``python -m minigan dcgan``
+    (:func:`~minigan.data.digit_split`: ``data``, None for the packaged MNIST, split 80/20 with
+    seed 0):
+
+    - **the judge**: a :class:`DigitClassifier` trained for ``judge_epochs`` epochs on the
+      held-out 20% (every ``len // judge_digits``-th of them when ``judge_digits`` is given),
+      which the GAN never saw; or ``judge``, one trained so before (then not retrained);
+      its accuracy is measured on ``test``, 2 n digits of the GAN's own training split spread
+      evenly over it;
+    - **real sets** A and B: the even and odd digits of ``test`` (n each, disjoint); the
+      **floor** is FID(A, B), the **ceiling** FID(noise, B) for n images of uniform noise;
+    - **each generator** G of ``generators`` (a dict name -> G) draws n digits from the same
+      noise, z ~ N(0, I) of size ``nz`` from ``Generator(seed)``, in eval mode; it gets
+      ``fid`` = FID(G's digits, B) and the judge's class coverage of them (``class_kl``, the
+      KL of the class histogram to uniform, ``classes_present``, ``histogram``).
+
+    Returns a dict: ``judge``, ``accuracy``, ``fid_floor``, ``fid_noise``, ``real_class_kl``
+    (of set A), the sets ``train_digits``, ``held_out``, ``test`` (Digits), ``real_a``,
+    ``real_b``, ``noise`` (Tensors), and ``generators``: name -> {``images``, ``fid``,
+    ``class_kl``, ``classes_present``, ``histogram``}.
+    """
+    n = check_int(n, "n", "judge_generators", minimum=2)
+    if not isinstance(generators, dict):
+        raise TypeError(f"judge_generators: generators must be a dict name -> generator, got "
+                        f"{type(generators).__name__}")
+    train_digits, held_out = digit_split(data)
+    if judge is None:
+        taught = held_out if judge_digits is None else held_out.subset(
+            slice(0, len(held_out), len(held_out) // judge_digits))
+        judge = train_classifier(images_to_tensor(taught.images), taught.labels,
+                                 epochs=judge_epochs, progress=progress)
+    test = train_digits.subset(slice(0, len(train_digits), len(train_digits) // (2 * n)))
+    real_a, real_b = (images_to_tensor(test.images[i::2][:n]) for i in (0, 1))
+    rng = Generator(seed)
+    z = sample_noise(n, (nz,), "normal", rng)
+    noise = rand(n, 1, 32, 32, generator=rng) * 2 - 1
+    out = {"judge": judge, "accuracy": accuracy(judge, images_to_tensor(test.images),
+                                                test.labels),
+           "fid_floor": classifier_fid(judge, real_a, real_b),
+           "fid_noise": classifier_fid(judge, noise, real_b),
+           "real_class_kl": class_coverage(predict(judge, real_a))["kl_to_uniform"],
+           "train_digits": train_digits, "held_out": held_out, "test": test,
+           "real_a": real_a, "real_b": real_b, "noise": noise, "generators": {}}
+    for name, G in generators.items():
+        images = generate(G, z)
+        coverage = class_coverage(predict(judge, images))
+        out["generators"][name] = {"images": images, "fid": classifier_fid(judge, images, real_b),
+                                   "class_kl": coverage["kl_to_uniform"],
+                                   "classes_present": coverage["classes_present"],
+                                   "histogram": coverage["histogram"]}
+    return out
 
 
 # -- Parzen windows ---------------------------------------------------------------------------
