@@ -296,7 +296,7 @@ def _squared_distances(x, centres, centre_norms):
 def _parzen_scores(centres, points, sigmas, batch_size):
     """log p_sigma(x) (S, M) of each of ``points`` (M, d) under the window of each width of
     ``sigmas`` (S,) around ``centres`` (n, d), all float64 and checked. The distances of a
-    batch of points serve every width; memory stays at two arrays (batch_size, n)."""
+    batch of points serve every width; memory stays at a few arrays (batch_size, n)."""
     n, d = centres.shape
     centre_norms = np.einsum("ij,ij->i", centres, centres)
     out = np.empty((len(sigmas), len(points)))
