@@ -116,7 +116,12 @@ def load_run(path):
         raise ValueError(f"--checkpoint: G of {path} draws {settings['image_size']} x "
                          f"{settings['image_size']} images; the protocol scores MNIST's 28 x 28 "
                          "pixels, so it needs --image_size 32 or more")
-    return DCGANRun(**settings).load_checkpoint(path)
+    try:
+        run = DCGANRun(**settings)  # G, D and the digits as the run had them
+    except FileNotFoundError as error:
+        raise FileNotFoundError(f"--checkpoint: the run of {path} trained on the MNIST folder "
+                                f"{settings['data']!r}, which is not here ({error})") from None
+    return run.load_checkpoint(path)
 
 
 def unit_digits(digits, count=None):

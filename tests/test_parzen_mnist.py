@@ -68,6 +68,17 @@ def test_wrong_inputs_are_named(parzen, tmp_path, capsys):
     save({"weights": np.zeros(3)}, not_a_run)
     with pytest.raises(ValueError, match="not a checkpoint of python -m minigan dcgan"):
         parzen.main(["--checkpoint", str(not_a_run), "--quick", "--out", str(tmp_path)])
+    settings = {"data": None, "image_size": 32, "batch_size": 64, "nz": 100, "ngf": 8,
+                "ndf": 8, "lr": 2e-4, "beta1": 0.5, "seed": 0, "conditional": False,
+                "quick": True, "ema": None}
+    for changed, error, message in [
+            ({"image_size": 16}, ValueError, "draws 16 x 16 images; .* --image_size 32"),
+            ({"data": str(tmp_path / "gone")}, FileNotFoundError,
+             "trained on the MNIST folder .*gone', which is not here")]:
+        run = tmp_path / "run.npz"
+        save({"step": 0, "attached": {"run": {"settings": {**settings, **changed}}}}, run)
+        with pytest.raises(error, match=message):
+            parzen.load_run(run)
     for argv, message in [
             (["--checkpoint", str(tmp_path / "missing.npz")], "--checkpoint: no file"),
             (["--checkpoint", str(not_a_run), "--data", str(tmp_path / "nowhere")],
