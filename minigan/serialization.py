@@ -114,8 +114,9 @@ def save(obj, path):
     # A fresh name beside the target (a rename is atomic only within one file system); mode
     # 0o666 lets the umask decide the permissions, as for any new file.
     tmp = os.path.join(folder, f".{os.path.basename(path)}.{uuid.uuid4().hex[:12]}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-    try:
+    try:  # the file is created inside the try: an interrupt just after it still removes it
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
+                     0o666)
         with os.fdopen(fd, "wb") as f:
             np.savez(f, **entries)
             f.flush()

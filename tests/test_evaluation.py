@@ -126,6 +126,136 @@ def test_parzen_rejects_bad_arguments():
         ev.parzen_log_likelihood(np.zeros((2, 3)), np.zeros((1, 4)), 1.0)
 
 
+def parzen_by_differences(centres, points, sigma):
+    """The Parzen log-likelihood the slow way: the (M, n, d) array of differences."""
+    exponents = -((points[:, None, :] - centres[None]) ** 2).sum(-1) / (2 * sigma ** 2)
+    top = exponents.max(axis=1)
+    d = centres.shape[1]
+    return (top + np.log(np.exp(exponents - top[:, None]).sum(axis=1)) - np.log(len(centres))
+            - d / 2 * np.log(2 * np.pi * sigma ** 2))
+
+
+@given(st.integers(0, 2**31 - 1), st.integers(1, 7), st.integers(1, 40))
+def test_parzen_estimate_is_the_protocol_computed_the_slow_way(seed, d, batch_size):
+    rng = np.random.default_rng(seed)
+    centres = rng.random((int(rng.integers(1, 30)), d))
+    validation, test = rng.random((int(rng.integers(1, 25)), d)), rng.random((17, d))
+    sigmas = np.sort(rng.uniform(0.02, 2.0, size=5))
+    result = ev.parzen_estimate(centres, validation, test, sigmas, batch_size=batch_size)
+    curve = [parzen_by_differences(centres, validation, s).mean() for s in sigmas]
+    np.testing.assert_allclose(result["validation"], curve, rtol=1e-10, atol=1e-9)
+    best = sigmas[int(np.argmax(curve))]
+    assert result["sigma"] == best and result["sigmas"] == sigmas.tolist()
+    scores = parzen_by_differences(centres, test, best)
+    assert result["mean"] == pytest.approx(scores.mean(), rel=1e-10, abs=1e-9)
+    assert result["sem"] == pytest.approx(scores.std(ddof=1) / np.sqrt(len(test)), rel=1e-8)
+
+
+def test_parzen_of_one_centre_has_a_validation_curve_in_closed_form():
+    # One centre mu: the mean log-likelihood of points x_j is
+    # -(d/2) log(2 pi sigma^2) - S / (2 sigma^2), S the mean of |x_j - mu|^2, which is largest
+    # at sigma^2 = S / d.
+    rng = np.random.default_rng(3)
+    d, mu = 6, rng.normal(size=(1, 6))
+    validation = mu + rng.normal(0, 0.4, size=(300, d))
+    mean_squared = ((validation - mu) ** 2).sum(axis=1).mean()
+    sigmas = np.linspace(0.2, 0.6, 41)
+    result = ev.parzen_estimate(mu, validation, validation, sigmas)
+    closed = -d / 2 * np.log(2 * np.pi * sigmas ** 2) - mean_squared / (2 * sigmas ** 2)
+    np.testing.assert_allclose(result["validation"], closed, rtol=1e-12)
+    best = np.sqrt(mean_squared / d)
+    assert abs(result["sigma"] - best) <= 0.005  # the grid point nearest the optimum
+    assert result["mean"] == pytest.approx(closed[int(np.argmax(closed))], rel=1e-12)
+
+
+def test_parzen_sigma_is_chosen_on_validation_not_on_test():
+    rng = np.random.default_rng(2)
+    centres = rng.normal(0, 0.1, size=(200, 2))
+    near, far = rng.normal(0, 0.1, size=(200, 2)), rng.normal(0, 3.0, size=(200, 2))
+    sigmas = [0.01, 0.05, 0.3, 3.0]
+    on_near = ev.parzen_estimate(centres, near, far, sigmas)
+    on_far = ev.parzen_estimate(centres, far, far, sigmas)
+    assert on_near["sigma"] == 0.05 and on_far["sigma"] == 3.0
+    assert on_near["mean"] == pytest.approx(ev.parzen_log_likelihood(centres, far, 0.05).mean())
+    assert on_near["mean"] < on_far["mean"]  # the width of the validation set, not the best one
+
+
+def test_parzen_log_sum_exp_is_stable_far_from_every_centre():
+    centres, point, sigma = np.array([[0.0], [10.0]]), np.array([[100.0]]), 0.1
+    got = ev.parzen_log_likelihood(centres, point, sigma)[0]
+    # exp(-90^2 / 0.02) underflows to 0 in a plain sum; the nearest centre dominates the sum
+    expected = -90.0 ** 2 / (2 * sigma ** 2) - math.log(2) - 0.5 * math.log(2 * math.pi * 0.01)
+    assert got == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: ev.parzen_estimate(np.zeros((2, 3)), np.zeros((1, 3)), np.full((1, 3), np.nan)),
+     "test holds 3 values that are NaN"),
+    (lambda: ev.parzen_estimate(np.zeros((2, 3)), np.zeros((1, 4)), np.zeros((1, 3))),
+     r"centres \(2, 3\) and validation \(1, 4\)"),
+    (lambda: ev.parzen_estimate(np.zeros((2, 3)), np.zeros((0, 3)), np.zeros((1, 3))),
+     "validation must be a non-empty 2D array"),
+    (lambda: ev.parzen_estimate(np.zeros(3), np.zeros((1, 3)), np.zeros((1, 3))),
+     "centres must be a non-empty 2D array"),
+    (lambda: ev.parzen_estimate(np.zeros((2, 3)), np.zeros((1, 3)), "digits"),
+     "test must be an array of numbers"),
+    (lambda: ev.parzen_estimate(np.zeros((2, 3)), np.zeros((1, 3)), np.zeros((1, 3)), [0.1, 0]),
+     "sigmas must be a non-empty 1D sequence"),
+    (lambda: ev.choose_parzen_sigma(np.zeros((2, 3)), np.zeros((1, 3)), []),
+     "sigmas must be a non-empty 1D sequence"),
+    (lambda: ev.choose_parzen_sigma(np.zeros((2, 3)), np.zeros((1, 3)), [[0.1]]),
+     "sigmas must be a non-empty 1D sequence"),
+    (lambda: ev.parzen_log_likelihood(np.zeros((2, 3)), np.zeros((1, 3)), 1.0, batch_size=0),
+     "batch_size"),
+    (lambda: ev.kmeans(np.zeros((2, 3)), 3), "k = 3 centres need at least as many points"),
+    (lambda: ev.kmeans(np.zeros((2, 3)), 1, iterations=-1), "iterations"),
+])
+def test_parzen_and_kmeans_name_what_is_wrong(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+def lloyd_by_hand(points, centres, iterations):
+    centres = centres.copy()
+    for _ in range(iterations):
+        nearest = ((points[:, None] - centres[None]) ** 2).sum(-1).argmin(axis=1)
+        for j in range(len(centres)):
+            if (nearest == j).any():
+                centres[j] = points[nearest == j].mean(axis=0)
+    return centres
+
+
+@pytest.mark.parametrize("iterations, batch_size", [(0, 5), (1, 7), (4, 1000)])
+def test_kmeans_is_lloyd_from_distinct_points(iterations, batch_size):
+    rng = np.random.default_rng(5)
+    points = rng.normal(size=(60, 3))
+    got = ev.kmeans(points, 6, iterations, seed=4, batch_size=batch_size)
+    start = ev.kmeans(points, 6, 0, seed=4)
+    assert len({tuple(c) for c in start}) == 6 and all(
+        (points == c).all(axis=1).any() for c in start)  # six distinct points of the set
+    np.testing.assert_allclose(got, lloyd_by_hand(points, start, iterations), rtol=1e-12)
+
+
+def test_kmeans_leaves_a_centre_without_points_where_it_is():
+    # Two of the three starts are the same point: the nearest-centre rule gives both copies to
+    # one of them (the first), and the other gets no points.
+    points = np.array([[0.0, 0.0], [0.0, 0.0], [5.0, 5.0]])
+    centres = ev.kmeans(points, 3, iterations=3)
+    assert np.isfinite(centres).all()
+    np.testing.assert_array_equal(np.sort(centres, axis=0), np.sort(points, axis=0))
+
+
+def test_kmeans_finds_the_means_of_separated_clusters():
+    rng = np.random.default_rng(6)
+    offsets = np.array([[0.0, 0.0], [50.0, 0.0], [0.0, 50.0]])
+    points = np.concatenate([o + rng.normal(size=(40, 2)) for o in offsets])
+    # seed 1 starts from one point of each cluster; Lloyd's steps then find their means
+    centres = ev.kmeans(points, 3, iterations=2, seed=1)
+    means = points.reshape(3, 40, 2).mean(axis=1)
+    order = np.argsort(centres[:, 0] + 2 * centres[:, 1])
+    np.testing.assert_allclose(centres[order], means, rtol=1e-12)
+
+
 def test_unit_pixels_crops_the_centre_and_rescales():
     images = -np.ones((2, 1, 32, 32))
     images[:, :, 2:30, 2:30] = 1.0  # the 28 x 28 centre is ink, the padding paper

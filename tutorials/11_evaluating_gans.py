@@ -144,22 +144,12 @@ save(fig, args.out, "frechet_distance.png")
 #
 # We score our GAN, the real training digits themselves (a "perfect model"), noise, and one
 # more model suggested by Theis, van den Oord and Bethge (2015): the **k-means centroids** of
-# the training digits, blurry averages that nobody would call digits.
+# the training digits (`ev.kmeans`, Lloyd's algorithm), blurry averages that nobody would call
+# digits. `ev.parzen_estimate` runs the protocol: $\sigma$ chosen on one half of the held-out
+# digits, the other half scored. (`benchmarks/parzen_mnist.py` runs it at the paper's sizes,
+# 10,000 samples and the 10,000 MNIST test digits: `docs/results.md`.)
 
 # %%
-def kmeans(points, k, iterations, seed=0):
-    """Lloyd's algorithm: k centres, each the mean of the points nearest to it."""
-    centres = points[np.random.default_rng(seed).choice(len(points), k, replace=False)]
-    for _ in range(iterations):
-        squared = (points ** 2).sum(1)[:, None] - 2 * points @ centres.T + (centres ** 2).sum(1)
-        nearest = squared.argmin(axis=1)
-        for j in range(k):
-            members = points[nearest == j]
-            if len(members):
-                centres[j] = members.mean(axis=0)
-    return centres
-
-
 pixels = ev.unit_pixels
 # PARZEN_DIGITS held-out digits choose sigma, as many others are scored; k-means sees 20 N
 # training digits (the cost of both grows with the number of digits times N)
@@ -167,7 +157,7 @@ validation, test_points = (pixels(to_images(held_out.images[i::2][:PARZEN_DIGITS
                            for i in (0, 1))
 train_pixels = pixels(to_images(train_digits.images[:20 * N]))
 models = {"real digits": pixels(real_a), "GAN": pixels(fake), "noise": pixels(noise),
-          "k-means centroids": kmeans(train_pixels, N // 4, 3 if args.quick else 10)}
+          "k-means centroids": ev.kmeans(train_pixels, N // 4, 3 if args.quick else 10)}
 parzen = {name: ev.parzen_estimate(centres, validation, test_points)
           for name, centres in models.items()}
 for name, p in parzen.items():

@@ -29,16 +29,23 @@ samples mu_i in pixel space (d = 784 pixels in [0, 1]) and score held-out test d
     log p(x) = logsumexp_i( -|x - mu_i|^2 / (2 sigma^2) ) - log n - (d / 2) log(2 pi sigma^2)
 
 with sigma chosen to maximise the score of a separate validation set
-(:func:`choose_parzen_sigma`). Theis, van den Oord and Bethge (2015) showed how little this
-says in 784 dimensions: it is dominated by the nearest sample to each test point, it needs
-far more samples than anyone draws, and it can rank models wrongly (blurry k-means centroids
-beat real digits); tutorial 11 shows such a case.
+(:func:`choose_parzen_sigma`); :func:`parzen_estimate` runs the whole protocol, and
+``benchmarks/parzen_mnist.py`` runs it at the paper's sizes. Theis, van den Oord and Bethge
+(2015) showed how little this says in 784 dimensions: it is dominated by the nearest sample to
+each test point, it needs far more samples than anyone draws, and it can rank models wrongly
+(blurry :func:`kmeans` centroids beat real digits); tutorial 11 shows such a case.
 """
 
 import numpy as np
 
 from .. import nn
-from .._checks import check_int, check_positive, check_power_of_two
+from .._checks import (
+    check_int,
+    check_non_negative_int,
+    check_positive,
+    check_positive_int,
+    check_power_of_two,
+)
 from ..autograd import no_grad
 from ..backend import as_numpy
 from ..data import digit_split, images_to_tensor
@@ -285,6 +292,13 @@ def judge_generators(generators, n=2000, *, judge=None, judge_epochs=30, judge_d
 
 
 # -- Parzen windows ---------------------------------------------------------------------------
+GOODFELLOW_SIGMAS = np.logspace(-1, 0, 10)
+"""The widths sigma that Goodfellow et al.'s evaluation script tried (``parzen_ll.py`` in the
+code of their paper: 10 values spaced logarithmically over [0.1, 1])."""
+DEFAULT_SIGMAS = np.logspace(np.log10(0.05), 0, 20)
+"""The widths tried when none are given: 20 values spaced logarithmically over [0.05, 1]."""
+
+
 def unit_pixels(images, crop=28):
     """Images (N, 1, S, S) in [-1, 1] -> float64 (N, crop * crop) in [0, 1]: the central
     ``crop`` x ``crop`` pixels, flattened (MNIST's 784 dimensions, as the Parzen numbers in the
@@ -298,45 +312,146 @@ def unit_pixels(images, crop=28):
     return (x + 1.0) / 2.0
 
 
+def _point_sets(caller, **sets):
+    """Each named set of points as a float64 array (N, d), checked: 2D, not empty, finite,
+    and one d for all of them."""
+    arrays = {}
+    for name, value in sets.items():
+        try:
+            a = np.asarray(value, np.float64)
+        except (TypeError, ValueError):
+            raise ValueError(f"{caller}: {name} must be an array of numbers (N, d), got "
+                             f"{type(value).__name__}") from None
+        if a.ndim != 2 or a.size == 0:
+            raise ValueError(f"{caller}: {name} must be a non-empty 2D array (N, d), one point "
+                             f"per row, got shape {a.shape}")
+        if not np.isfinite(a).all():
+            raise ValueError(f"{caller}: {name} holds {int((~np.isfinite(a)).sum())} values that "
+                             "are NaN or infinite")
+        arrays[name] = a
+    (first, a), *others = arrays.items()
+    for name, b in others:
+        if b.shape[1] != a.shape[1]:
+            raise ValueError(f"{caller}: {first} {a.shape} and {name} {b.shape} must have the "
+                             "same number of dimensions d (columns)")
+    return arrays.values()
+
+
+def _sigma_grid(sigmas, caller):
+    """``sigmas`` as a float64 array (S,) of finite widths > 0, S >= 1."""
+    grid = np.asarray(sigmas, np.float64)
+    if grid.ndim != 1 or not grid.size or not (np.isfinite(grid) & (grid > 0)).all():
+        raise ValueError(f"{caller}: sigmas must be a non-empty 1D sequence of finite numbers "
+                         f"> 0, got {sigmas!r}")
+    return grid
+
+
+def _squared_distances(x, centres, centre_norms):
+    """|x_j - mu_i|^2 (B, n) as |x|^2 - 2 x.mu + |mu|^2: one matrix product (B, d) @ (d, n)
+    instead of a (B, n, d) array of differences; clipped at 0 (rounding can leave -1e-13)."""
+    squared = np.einsum("ij,ij->i", x, x)[:, None] - 2.0 * (x @ centres.T) + centre_norms
+    return np.maximum(squared, 0.0, out=squared)
+
+
+def _parzen_scores(centres, points, sigmas, batch_size):
+    """log p_sigma(x) (S, M) of each of ``points`` (M, d) under the window of each width of
+    ``sigmas`` (S,) around ``centres`` (n, d), all float64 and checked. The distances of a
+    batch of points serve every width; memory stays at a few arrays (batch_size, n)."""
+    n, d = centres.shape
+    centre_norms = np.einsum("ij,ij->i", centres, centres)
+    out = np.empty((len(sigmas), len(points)))
+    for start in range(0, len(points), batch_size):
+        squared = _squared_distances(points[start:start + batch_size], centres, centre_norms)
+        # log sum_i exp(-D_i / 2s^2) = -D_min / 2s^2 + log sum_i exp(-(D_i - D_min) / 2s^2):
+        # the nearest centre's term is exp(0) = 1, so the sum neither overflows nor is 0.
+        nearest = squared.min(axis=1)
+        squared -= nearest[:, None]
+        terms = np.empty_like(squared)
+        for s, sigma in enumerate(sigmas):
+            scale = 1.0 / (2.0 * sigma ** 2)
+            np.exp(np.multiply(squared, -scale, out=terms), out=terms)
+            out[s, start:start + len(squared)] = np.log(terms.sum(axis=1)) - scale * nearest
+    return out - np.log(n) - 0.5 * d * np.log(2.0 * np.pi * sigmas ** 2)[:, None]
+
+
 def parzen_log_likelihood(centres, points, sigma, batch_size=256):
     """Log-likelihood (nats) of each of ``points`` (M, d) under the Gaussian Parzen window of
-    width ``sigma`` around ``centres`` (n, d); returns an array (M,). See the module docstring.
-    Squared distances come from |x|^2 - 2 x.mu + |mu|^2, one matrix product per batch."""
-    centres = np.asarray(centres, np.float64)
-    points = np.asarray(points, np.float64)
-    if centres.ndim != 2 or points.ndim != 2 or centres.shape[1] != points.shape[1] or \
-            not len(centres):
-        raise ValueError(f"parzen_log_likelihood: expected centres (n, d) and points (M, d), got "
-                         f"{centres.shape} and {points.shape}")
-    check_positive(sigma, "sigma", "parzen_log_likelihood")
-    n, d = centres.shape
-    centre_norms = (centres * centres).sum(axis=1)
-    constant = -np.log(n) - 0.5 * d * np.log(2 * np.pi * sigma ** 2)
-    out = np.empty(len(points))
-    for start in range(0, len(points), batch_size):
-        x = points[start:start + batch_size]
-        squared = np.maximum((x * x).sum(axis=1)[:, None] - 2 * x @ centres.T + centre_norms, 0)
-        exponent = -squared / (2 * sigma ** 2)
-        top = exponent.max(axis=1)  # logsumexp, shifted by the largest term for stability
-        out[start:start + batch_size] = top + np.log(np.exp(exponent - top[:, None]).sum(axis=1))
-    return out + constant
+    width ``sigma`` around ``centres`` (n, d); returns a float64 array (M,)::
+
+        log p(x) = logsumexp_i( -|x - mu_i|^2 / (2 sigma^2) ) - log n - (d / 2) log(2 pi sigma^2)
+
+    computed in float64, ``batch_size`` points at a time, with the log-sum-exp shifted by the
+    nearest centre (see :func:`_parzen_scores`)."""
+    caller = "parzen_log_likelihood"
+    centres, points = _point_sets(caller, centres=centres, points=points)
+    sigma = check_positive(sigma, "sigma", caller)
+    return _parzen_scores(centres, points, np.array([sigma]),
+                          check_positive_int(batch_size, "batch_size", caller))[0]
 
 
-def choose_parzen_sigma(centres, validation, sigmas=None):
-    """(best sigma, mean validation log-likelihood of each candidate): the width that scores
-    ``validation`` best (Goodfellow et al. searched sigma by cross-validation the same way).
-    ``sigmas`` default to 20 values spaced logarithmically over [0.05, 1]."""
-    sigmas = np.logspace(np.log10(0.05), 0, 20) if sigmas is None else np.asarray(sigmas, float)
-    scores = np.array([parzen_log_likelihood(centres, validation, s).mean() for s in sigmas])
-    return float(sigmas[int(np.argmax(scores))]), scores
+def choose_parzen_sigma(centres, validation, sigmas=None, batch_size=256):
+    """(best sigma, the mean validation log-likelihood of each candidate (S,)): the width that
+    scores ``validation`` best, as Goodfellow et al. chose it. ``sigmas``: the candidates,
+    :data:`DEFAULT_SIGMAS` when None; :data:`GOODFELLOW_SIGMAS` are the paper's."""
+    caller = "choose_parzen_sigma"
+    centres, validation = _point_sets(caller, centres=centres, validation=validation)
+    grid = _sigma_grid(DEFAULT_SIGMAS if sigmas is None else sigmas, caller)
+    scores = _parzen_scores(centres, validation, grid,
+                            check_positive_int(batch_size, "batch_size", caller)).mean(axis=1)
+    return float(grid[int(np.argmax(scores))]), scores
 
 
-def parzen_estimate(centres, validation, test, sigmas=None):
-    """Goodfellow et al.'s protocol in one call: sigma chosen on ``validation``, then the mean
-    log-likelihood of ``test`` and its standard error; a dict with ``sigma``, ``mean``,
-    ``sem``."""
-    sigma, _ = choose_parzen_sigma(centres, validation, sigmas)
-    scores = parzen_log_likelihood(centres, test, sigma)
+def parzen_estimate(centres, validation, test, sigmas=None, batch_size=256):
+    """Goodfellow et al.'s protocol (2014, Table 1) in one call. ``centres``: the samples of the
+    model (n, d), e.g. 10,000 generated digits as pixels in [0, 1]; ``validation`` (V, d) and
+    ``test`` (M, d): real points the model never saw; ``sigmas``: the candidate widths (see
+    :func:`choose_parzen_sigma`).
+
+    1. sigma* = argmax over ``sigmas`` of (1/V) sum_j log p_sigma(v_j), the validation curve;
+    2. on the test points, the mean L = (1/M) sum_j log p_sigma*(x_j) and its standard error
+       s / sqrt(M), s the standard deviation of the M values (with 1/(M - 1); their script
+       used 1/M, a relative difference of 1/(2M)).
+
+    Returns a dict: ``sigma`` (sigma*), ``mean`` (L, nats), ``sem``, ``sigmas`` (the grid) and
+    ``validation`` (the curve), lists and floats that JSON can write. A sigma* at either end of
+    the grid says that the best width may lie outside it."""
+    caller = "parzen_estimate"
+    centres, validation, test = _point_sets(caller, centres=centres, validation=validation,
+                                            test=test)
+    grid = _sigma_grid(DEFAULT_SIGMAS if sigmas is None else sigmas, caller)
+    sigma, curve = choose_parzen_sigma(centres, validation, grid, batch_size)
+    scores = _parzen_scores(centres, test, np.array([sigma]), batch_size)[0]
     return {"sigma": sigma, "mean": float(scores.mean()),
-            "sem": float(scores.std(ddof=1) / np.sqrt(len(scores))) if len(scores) > 1 else 0.0}
+            "sem": float(scores.std(ddof=1) / np.sqrt(len(scores))) if len(scores) > 1 else 0.0,
+            "sigmas": grid.tolist(), "validation": curve.tolist()}
 
+
+def kmeans(points, k, iterations=10, seed=0, batch_size=1024):
+    """The ``k`` centres (k, d) that Lloyd's algorithm finds for ``points`` (N, d), float64.
+
+    It starts from k distinct points drawn by ``Generator(seed)``; each iteration gives every
+    point to its nearest centre (the distances of ``batch_size`` points at a time, as the
+    Parzen window computes them) and moves each centre to the mean of its points (a centre
+    that got none stays). Theis, van den Oord and Bethge (2015) scored such centroids with the
+    Parzen window: blurry averages of a few digits, they beat real digits."""
+    caller = "kmeans"
+    (points,) = _point_sets(caller, points=points)
+    k = check_positive_int(k, "k", caller)
+    if k > len(points):
+        raise ValueError(f"{caller}: k = {k} centres need at least as many points, got "
+                         f"{len(points)}")
+    iterations = check_non_negative_int(iterations, "iterations", caller)
+    batch_size = check_positive_int(batch_size, "batch_size", caller)
+    centres = points[Generator(seed).numpy.choice(len(points), k, replace=False)]
+    nearest = np.empty(len(points), np.int64)
+    for _ in range(iterations):
+        centre_norms = np.einsum("ij,ij->i", centres, centres)
+        for start in range(0, len(points), batch_size):
+            x = points[start:start + batch_size]
+            nearest[start:start + len(x)] = _squared_distances(x, centres, centre_norms).argmin(1)
+        counts = np.bincount(nearest, minlength=k)
+        sums = np.zeros_like(centres)
+        np.add.at(sums, nearest, points)
+        kept = counts > 0
+        centres[kept] = sums[kept] / counts[kept, None]
+    return centres

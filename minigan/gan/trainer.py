@@ -24,7 +24,7 @@ The step is the game; the loop adds what a real run needs around it, and nothing
   from a checkpoint continues exactly as the uninterrupted run would have (bit for bit on the
   CPU);
 - a **divergence check** (:func:`~minigan.gan.divergence.check_divergence`): when a loss or a
-  gradient norm becomes NaN or infinite, or grows by orders of magnitude while staying finite,
+  gradient norm becomes NaN or infinite, or a loss grows by orders of magnitude while finite,
   training stops with a :class:`TrainingDivergedError` naming the step and the quantity, and
   the last checkpoint written is kept as it is;
 - **early checks**: bad arguments, and a checkpoint folder that cannot be written, fail before
