@@ -79,16 +79,20 @@ def test_spectral_norm_wraps_every_convolution_of_d_and_keeps_the_batch_norms():
     assert any(isinstance(m, nn.utils.SpectralNorm) for m in run.D.main)
 
 
+@pytest.mark.parametrize("conditional", [False, True])
 def test_the_ema_grids_and_checkpoint_use_batch_norm_statistics_of_the_averaged_weights(
-        tmp_path):
-    state = train(tmp_path, "--epochs", "1", "--ema", "0.9")
-    run = dcgan_training.DCGANRun(**SMALL, ema=0.9).load_checkpoint(tmp_path / "checkpoint.npz")
+        tmp_path, conditional):
+    flags = ["--conditional"] if conditional else []
+    state = train(tmp_path, "--epochs", "1", "--ema", "0.9", *flags)
+    run = dcgan_training.DCGANRun(**SMALL, ema=0.9, conditional=conditional).load_checkpoint(
+        tmp_path / "checkpoint.npz")
     saved = {k: v.numpy().copy() for k, v in run.G_ema.state_dict().items()}
     # The statistics saved are those of the average's own batch norm on the fixed noise batches
-    # of Generator(seed + 3), recomputed here on a fresh copy in the same way.
-    gen = minigan.Generator(run.settings["seed"] + 3)
-    update_bn([minigan.gan.sample_noise(128, (100,), "normal", gen)
-               for _ in range(dcgan_training.BN_BATCHES)], run.G_ema)
+    # of Generator(seed + 3) (with the classes 0..9 in turn), recomputed here in the same way.
+    gen, labels = minigan.Generator(run.settings["seed"] + 3), np.arange(128) % 10
+    noise = [minigan.gan.sample_noise(128, (100,), "normal", gen)
+             for _ in range(dcgan_training.BN_BATCHES)]
+    update_bn([(z, labels) for z in noise] if conditional else noise, run.G_ema)
     for key, value in run.G_ema.state_dict().items():
         np.testing.assert_allclose(value.numpy(), saved[key], rtol=1e-6, err_msg=key)
     mean = state["averaged_G"]["module.main.1.running_mean"].numpy()
