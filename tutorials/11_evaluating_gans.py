@@ -25,8 +25,9 @@
 #    (2015) warned against it.
 #
 # Run it as a script (`python tutorials/11_evaluating_gans.py --out runs/11`; it reuses the
-# model of `python -m minigan dcgan --ngf 32 --ndf 32 --epochs 5 --out runs/dcgan`, training it
-# first when it is not there; `--quick` for a smoke run) or open it as a notebook.
+# model of the README's `python -m minigan dcgan --ngf 32 --ndf 32 --epochs 8 --ema 0.99
+# --lr_d 1e-4 --lr_g 4e-4 --out runs/dcgan`, training it first when it is not there; `--quick`
+# for a smoke run) or open it as a notebook.
 
 # %%
 import json
@@ -44,7 +45,8 @@ if args.quick:
                progress=False)
     N, CLASSIFIER_EPOCHS, CLASSIFIER_DIGITS, PARZEN_DIGITS = 200, 1, 200, 200
 else:
-    RUN = dict(out="runs/dcgan", ngf=32, ndf=32, epochs=5)  # the README's command
+    # the README's command
+    RUN = dict(out="runs/dcgan", ngf=32, ndf=32, epochs=8, ema=0.99, lr_d=1e-4, lr_g=4e-4)
     N, CLASSIFIER_EPOCHS, CLASSIFIER_DIGITS, PARZEN_DIGITS = 2000, 30, None, 2000
 results = {}
 
@@ -63,7 +65,8 @@ results = {}
 
 # %%
 run = gan.train_dcgan(**RUN)  # trained here, or only reloaded when runs/dcgan has it
-judged = ev.judge_generators({"GAN": run.G}, N, judge_epochs=CLASSIFIER_EPOCHS,
+# G_sampled: the average of G's weights that the command draws its grids with (--ema)
+judged = ev.judge_generators({"GAN": run.G_sampled}, N, judge_epochs=CLASSIFIER_EPOCHS,
                              judge_digits=CLASSIFIER_DIGITS, nz=run.settings["nz"],
                              progress=progress)
 judge, train_digits, held_out, test = (judged[k] for k in ("judge", "train_digits",
