@@ -1,15 +1,16 @@
-"""The DCGAN's levers (issue 15): the README's run with one change each, judged alike.
+"""The DCGAN's levers (issue 15): the former README run with one change each, judged alike.
 
     python benchmarks/dcgan_levers.py                        # every lever, seed 0
     python benchmarks/dcgan_levers.py --levers baseline epochs8 --seeds 0 1
     python benchmarks/dcgan_levers.py --quick                # a smoke test (tiny nets, 1 epoch)
     python benchmarks/dcgan_levers.py --table-only           # the table of the runs so far
 
-Each row is the run of ``python -m minigan dcgan --ngf 32 --ndf 32 --epochs 5`` (the README's
-command before this table; :func:`minigan.gan.train_dcgan`) with the settings of one lever of
-:data:`LEVERS`, for each seed of ``--seeds``. Every run keeps an exponential moving average of
-G's weights (``ema=0.99``, its batch-norm statistics recomputed: ``DCGANRun.recompute_ema_bn``),
-which does not change G's training, so each row measures both G and its average.
+Each row is the run of ``python -m minigan dcgan --ngf 32 --ndf 32 --epochs 5`` (the former
+README command, before this table; :func:`minigan.gan.train_dcgan`) with the settings of one
+lever of :data:`LEVERS`, for each seed of ``--seeds``. Every run keeps an exponential moving
+average of G's weights (``ema=0.99``, its batch-norm statistics recomputed:
+``DCGANRun.recompute_ema_bn``), which does not change G's training, so each row measures both G
+and its average.
 
 The judge is tutorial 11's protocol, :func:`minigan.gan.evaluation.judge_generators`: a digit
 classifier trained for 30 epochs on the 12,000 held-out digits (once, then cached in
@@ -44,7 +45,7 @@ from minigan.viz import save_image_grid
 README_RUN = {"ngf": 32, "ndf": 32, "ema": 0.99}
 EPOCHS = 5
 LEVERS = {
-    "baseline": ({}, EPOCHS, "the README's run"),
+    "baseline": ({}, EPOCHS, "the former README run"),
     "epochs8": ({}, 8, "8 epochs instead of 5"),
     "g_faster": ({"lr_d": 1e-4, "lr_g": 4e-4}, EPOCHS, "lr_d 1e-4, lr_g 4e-4"),
     "d_faster": ({"lr_d": 4e-4, "lr_g": 1e-4}, EPOCHS, "lr_d 4e-4, lr_g 1e-4 (TTUR's way)"),

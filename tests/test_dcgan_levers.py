@@ -213,7 +213,7 @@ def test_dcgan_levers_quick_judges_each_lever_and_resumes(tmp_path):
     assert (tmp_path / "judge.npz").exists()
     assert (tmp_path / "baseline_seed0" / "G_ema.png").exists()
     table = (tmp_path / "table.md").read_text()
-    assert "| baseline: the README's run | 0 | 1 |" in table and "| g_faster:" in table
+    assert "| baseline: the former README run | 0 | 1 |" in table and "| g_faster:" in table
     # Run again: nothing is retrained or re-judged, the table is the same.
     again = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True,
                            timeout=600)
