@@ -97,7 +97,8 @@ def plot(records, args, path):
                 steps = runs[0]["curves"]["step"]
                 mean = scale * np.mean([r["curves"][measure] for r in runs], axis=0)
                 line, = ax.plot(steps, mean, color=f"C{i}",
-                                label=f"{method} (mean of {len(runs)} seeds)")
+                                label=f"{method} (mean of {len(runs)} seeds)" if len(runs) > 1
+                                else f"{method} (seed {runs[0]['seed']})")
                 paper = PUBLISHED.get((PAPER_ROW.get(method), dataset))
                 if paper:
                     ax.axhline(paper[0 if measure == "modes_captured" else 1],

@@ -14,6 +14,7 @@ import struct
 
 import numpy as np
 import pytest
+from gradient_scale import GradientScale
 
 import minigan
 import minigan.gan as gan
@@ -181,26 +182,9 @@ def test_a_gradient_that_grows_by_orders_of_magnitude_is_no_divergence():
     # G's gradient 0.04 -> 380 is a healthy run of PacGAN's players (divergence.GROWTH): a
     # million-fold gradient with sane losses trains on (Adam's steps are normalised)
     trainer = _trainer()
-    trainer.G.net.append(_ScaleGradient())
+    trainer.G.net.append(GradientScale(1e6))
     trainer.fit(30, progress=False)
     assert trainer.step == 30 and min(trainer.history["g_grad_norm"][5:]) > 1e4
-
-
-class _AmplifyGradient(minigan.Function):
-    """The identity forward; backward multiplies the gradient by 1e6."""
-
-    @staticmethod
-    def forward(ctx, x):
-        return x
-
-    @staticmethod
-    def backward(ctx, grad_output):
-        return grad_output * 1e6
-
-
-class _ScaleGradient(minigan.nn.Module):
-    def forward(self, x):
-        return _AmplifyGradient.apply(x)
 
 
 def test_healthy_runs_raise_no_alarm():

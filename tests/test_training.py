@@ -4,6 +4,7 @@ the noise, and the Figure-1 snapshot of a 1D GAN."""
 
 import numpy as np
 import pytest
+from gradient_scale import GradientScale
 from oracle import torch_twin
 from states import assert_identical
 
@@ -373,28 +374,9 @@ def test_a_nan_in_the_data_stops_training_at_its_step():
     assert trainer.step == 4 and len(trainer.history["d_loss"]) == 4
 
 
-class _PoisonGradient(minigan.Function):
-    """The identity forward, NaN backward: a loss that stays finite with a broken gradient."""
-
-    @staticmethod
-    def forward(ctx, x):
-        return x
-
-    @staticmethod
-    def backward(ctx, grad_output):
-        return grad_output * float("nan")
-
-
-class _Poison(nn.Module):
-    active = False
-
-    def forward(self, x):
-        return _PoisonGradient.apply(x) if self.active else x
-
-
 def test_a_nan_gradient_stops_training_at_its_step_even_with_finite_losses():
     trainer = _trainer()
-    poison = _Poison()
+    poison = GradientScale(float("nan"), active=False)
     trainer.G.net.append(poison)  # after G's output: D's update (on detached fakes) is spared
 
     def plant(t):
