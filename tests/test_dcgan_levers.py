@@ -152,6 +152,8 @@ def test_a_checkpoint_from_before_the_levers_counts_as_trained_without_them():
 @pytest.mark.parametrize("options, message", [
     ({"real_label": 1.5}, "DCGANRun: real_label must be a number in (0, 1], got 1.5"),
     ({"ema": 1.0}, "DCGANRun: ema must be a number in [0, 1), got 1.0"),
+    ({"lr_d": -1e-4}, "DCGANRun: lr_d must be"),
+    ({"lr_g": 0}, "DCGANRun: lr_g must be"),
 ])
 def test_bad_lever_options_of_the_run_are_named(options, message):
     with pytest.raises(ValueError) as error:
@@ -193,6 +195,12 @@ def test_judge_generators_names_bad_arguments():
         evaluation.judge_generators({}, 1)
     with pytest.raises(TypeError, match="generators must be a dict name -> generator"):
         evaluation.judge_generators([None], 10)
+    with pytest.raises(ValueError, match="judge_digits must be an int >= 1, got 0"):
+        evaluation.judge_generators({}, 10, judge_digits=0)
+    with pytest.raises(ValueError, match="judge_digits = 10000000 is more than the 12000 held"):
+        evaluation.judge_generators({}, 10, judge_digits=10_000_000)
+    with pytest.raises(ValueError, match="n = 30000 needs 2 n <= 48000"):
+        evaluation.judge_generators({}, 30_000)
 
 
 # -- the benchmark -------------------------------------------------------------------------------

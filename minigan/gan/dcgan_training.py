@@ -23,7 +23,7 @@ import os
 import numpy as np
 
 from .. import optim
-from .._checks import check_real
+from .._checks import check_positive, check_real
 from ..data import DigitLoader, digit_split
 from ..optim.swa_utils import AveragedModel, get_ema_avg_fn, update_bn
 from ..random import Generator
@@ -129,6 +129,8 @@ class DCGANRun:
                                 high=1)
         if ema is not None:
             ema = check_real(ema, "ema", "DCGANRun", low=0, high=1, high_open=True)
+        lr_d, lr_g = (None if rate is None else check_positive(rate, name, "DCGANRun")
+                      for rate, name in ((lr_d, "lr_d"), (lr_g, "lr_g")))
         self.settings = {"data": data, "image_size": image_size, "batch_size": batch_size,
                          "nz": nz, "ngf": ngf, "ndf": ndf, "lr": lr, "lr_d": lr_d,
                          "lr_g": lr_g, "beta1": beta1, "real_label": real_label,

@@ -264,6 +264,14 @@ def judge_generators(generators, n=2000, *, judge=None, judge_epochs=30, judge_d
         raise TypeError(f"judge_generators: generators must be a dict name -> generator, got "
                         f"{type(generators).__name__}")
     train_digits, held_out = digit_split(data)
+    if 2 * n > len(train_digits):
+        raise ValueError(f"judge_generators: n = {n} needs 2 n <= {len(train_digits)}, the "
+                         "GAN's training digits (real sets A and B are drawn from them)")
+    if judge_digits is not None:
+        judge_digits = check_int(judge_digits, "judge_digits", "judge_generators", minimum=1)
+        if judge_digits > len(held_out):
+            raise ValueError(f"judge_generators: judge_digits = {judge_digits} is more than the "
+                             f"{len(held_out)} held-out digits")
     if judge is None:
         taught = held_out if judge_digits is None else held_out.subset(
             slice(0, len(held_out), len(held_out) // judge_digits))
