@@ -117,16 +117,17 @@ def torch_players(args, G=None, D=None):
 
 class TorchStep:
     """One DCGAN step of PyTorch's twin, ``step(real, z)``: D's update on the real batch and a
-    fake one, then G's through a frozen D (the non-saturating loss), Adam(2e-4, (0.5, 0.999))
-    for both, as minigan's ``gan.train_step``; returns both losses as floats."""
+    fake one, then G's through a frozen D (the non-saturating loss), Adam with betas (0.5,
+    0.999) and learning rates ``lr_G``, ``lr_D`` (2e-4 both, as minigan's ``gan.train_step``
+    here); returns both losses as floats."""
 
-    def __init__(self, tG, tD, batch, device):
+    def __init__(self, tG, tD, batch, device, lr_G=2e-4, lr_D=2e-4):
         import torch
         from torch import nn
 
         self.G, self.D = tG, tD
-        self.opt_G, self.opt_D = (torch.optim.Adam(m.parameters(), lr=2e-4, betas=(0.5, 0.999))
-                                  for m in (tG, tD))
+        self.opt_G, self.opt_D = (torch.optim.Adam(m.parameters(), lr=lr, betas=(0.5, 0.999))
+                                  for m, lr in ((tG, lr_G), (tD, lr_D)))
         self.loss = nn.BCEWithLogitsLoss()
         self.ones, self.zeros = (torch.full((batch,), v, device=device) for v in (1.0, 0.0))
 

@@ -1,6 +1,7 @@
-"""Time epochs of the DCGAN run a learner starts, ``python -m minigan dcgan --ngf 32 --ndf 32``,
-in minigan as the command runs it and in a layer-for-layer PyTorch twin of the same job, on the
-CPU: wall and CPU time per epoch, peak memory, and the ratios minigan / PyTorch.
+"""Time epochs of the DCGAN run a learner starts, the README's ``python -m minigan dcgan --ngf 32
+--ndf 32 --epochs 7 --ema 0.99 --lr_d 1e-4 --lr_g 4e-4``, in minigan as the command runs it and
+in a layer-for-layer PyTorch twin of the same job, on the CPU: wall and CPU time per epoch, peak
+memory, and the ratios minigan / PyTorch.
 
     python benchmarks/bench_dcgan_run.py                # 1 epoch per run, 3 rounds
     python benchmarks/bench_dcgan_run.py --epochs 2 --repeats 5
@@ -10,7 +11,9 @@ CPU: wall and CPU time per epoch, peak memory, and the ratios minigan / PyTorch.
 
 **The job** is the README's command: G and D of ``minigan.gan.dcgan`` for 32 x 32 x 1 images
 (nz = 100, ngf = ndf = 32), batch 64, the 48,000 training digits of the packaged MNIST (the
-other 12,000 held out), 750 steps per epoch, Adam(2e-4, (0.5, 0.999)), float32.
+other 12,000 held out), 750 steps per epoch, Adam with betas (0.5, 0.999) at 4e-4 for G and
+1e-4 for D, float32, and an exponential moving average of G's weights (decay 0.99, updated after
+each step, its batch-norm statistics recomputed from 100 batches of noise after each epoch).
 
 **minigan** runs the command itself: the child calls ``minigan.__main__.main(["dcgan", ...])``
 with a temporary ``--out``, so it parses the flags, builds the ``DCGANRun``, trains with its
@@ -20,7 +23,9 @@ iterates is wrapped to start each epoch's clock (and to end an epoch after ``--s
 steps), and the command's ``write_outputs`` to stop it.
 
 **PyTorch's twin**: G and D of ``bench_dcgan.py``, loaded with the command's initial weights,
-and its ``TorchStep`` (D's update, then G's through a frozen D). It is fed the same decoded
+and its ``TorchStep`` (D's update, then G's through a frozen D), the average kept by
+``torch.optim.swa_utils`` (``AveragedModel`` with the EMA, ``update_bn`` after each epoch). It
+is fed the same decoded
 digits (minigan's ``training_digits``, decoded once at start-up as the command does), each
 batch indexed from a fresh shuffle, converted to float32 in [-1, 1] and padded 28 -> 32 with
 -1 as minigan's loader does; noise drawn at each step. It writes no figures or checkpoints.
@@ -52,9 +57,10 @@ from _common import machine_details, require_torch, use_threads
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a source checkout
 
-JOB = ["--ngf", "32", "--ndf", "32"]  # the README's command, less its --epochs and --out
+JOB = ["--ngf", "32", "--ndf", "32", "--ema", "0.99", "--lr_d", "1e-4", "--lr_g", "4e-4"]
+"""The README's command, less its --epochs and --out."""
 THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
-README_EPOCHS = 5  # the README's command trains 5 epochs
+README_EPOCHS = 7  # the README's command trains 7 epochs
 QUICK_STEPS = 3
 RESULT = "RESULT "  # starts the line of a child's measurements on its stdout
 
@@ -171,21 +177,24 @@ def torch_child(args):
     """Train PyTorch's twin of the command's job in this process and report."""
     torch = require_torch(__file__)
     from bench_dcgan import NZ, TorchStep, minigan_players, torch_players
+    from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn, update_bn
 
     from minigan.cli.train_dcgan import build_parser
-    from minigan.gan.dcgan_training import training_digits
+    from minigan.gan.dcgan_training import BN_BATCHES, training_digits
 
     job = build_parser().parse_args(JOB)  # the command's settings: its defaults and JOB
-    if (job.nz, job.lr, job.beta1, job.image_size < 28) != (NZ, 2e-4, 0.5, False):
-        sys.exit("the twin (bench_dcgan.py) has nz 100, Adam(2e-4, (0.5, 0.999)) and images "
-                 f"of side >= 28; the command now has nz {job.nz}, lr {job.lr}, beta1 "
-                 f"{job.beta1}, image_size {job.image_size}")
+    if (job.nz, job.beta1, job.image_size < 28, job.ema is None) != (NZ, 0.5, False, False):
+        sys.exit("the twin (bench_dcgan.py) has nz 100, Adam's beta1 0.5, images of side >= 28 "
+                 f"and an average of G; the command now has nz {job.nz}, beta1 {job.beta1}, "
+                 f"image_size {job.image_size}, ema {job.ema}")
     torch.manual_seed(job.seed)
     digits = training_digits(job.data, job.image_size, job.batch_size)
     images, batch = torch.from_numpy(digits.images), job.batch_size
     sizes = argparse.Namespace(batch=batch, size=job.image_size, nc=1, ngf=job.ngf,
                                ndf=job.ndf, device="cpu")
-    step = TorchStep(*torch_players(sizes, *minigan_players(sizes)), batch, "cpu")
+    tG, tD = torch_players(sizes, *minigan_players(sizes))
+    step = TorchStep(tG, tD, batch, "cpu", lr_G=job.lr_g or job.lr, lr_D=job.lr_d or job.lr)
+    G_ema = AveragedModel(tG, multi_avg_fn=get_ema_multi_avg_fn(job.ema), use_buffers=True)
     steps_per_epoch = len(images) // batch  # full batches only, as the command's loader
     steps = min(args.steps or steps_per_epoch, steps_per_epoch)
     epochs = []
@@ -195,6 +204,8 @@ def torch_child(args):
         for i in range(steps):
             real = twin_batch(images, order[i * batch:(i + 1) * batch], job.image_size)
             step(real, torch.randn(batch, job.nz))
+            G_ema.update_parameters(tG)
+        update_bn([torch.randn(batch, job.nz, 1, 1) for _ in range(BN_BATCHES)], G_ema)
         end = now()
         epochs.append(epoch_record(start, end, end))
     report(epochs, steps, steps_per_epoch, len(images))

@@ -41,7 +41,7 @@ def test_bench_dcgan_run_quick_prints_both_libraries_and_their_ratios():
     assert re.search(r"^minigan" + NUMBER * 6 + "$", out, re.M)
     assert re.search(r"^PyTorch twin" + NUMBER * 6 + "$", out, re.M)
     assert re.search(r"^ratio" + NUMBER * 3 + r"\s+-" + NUMBER * 2 + "$", out, re.M)
-    assert "the README's 5 epochs (3750 steps)" in out
+    assert "the README's 7 epochs (5250 steps)" in out
 
 
 @pytest.mark.torch
@@ -75,3 +75,16 @@ def test_bad_counts_are_refused_naming_the_option(bench, capsys):
     assert "argument --steps: must be >= 1, got 0" in capsys.readouterr().err
     quick = bench.parse_args(["--quick", "--repeats", "9"])
     assert (quick.epochs, quick.repeats, quick.steps) == (1, 1, bench.QUICK_STEPS)
+
+
+def test_the_timed_job_is_the_readmes_command(bench):
+    lines = [line.split() for line in (ROOT / "README.md").read_text().splitlines()
+             if line.startswith("python -m minigan dcgan --ngf")]
+    assert len(lines) == 1, lines
+    flags = lines[0][4:]
+    out = flags.index("--out")
+    del flags[out:out + 2]
+    epochs = flags.index("--epochs")
+    assert int(flags.pop(epochs + 1)) == bench.README_EPOCHS
+    del flags[epochs]
+    assert flags == bench.JOB

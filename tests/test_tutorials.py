@@ -2,6 +2,7 @@
 jupytext notebook that uses only the public API."""
 
 import ast
+import importlib.util
 import os
 import subprocess
 import sys
@@ -97,3 +98,20 @@ def test_tutorial_uses_only_the_public_api(script):
         for module in modules:
             if module.split(".")[0] == "minigan":
                 assert module in PUBLIC_MODULES, f"{script} imports {module} (line {node.lineno})"
+
+
+def test_the_tutorials_dcgan_is_the_readmes_command():
+    # Tutorials 10 and 11 load runs/dcgan as the README's command writes it: same settings.
+    # (Loaded under a name of its own: benchmarks/ has a module `_common` too.)
+    from minigan.cli.train_dcgan import build_parser
+
+    spec = importlib.util.spec_from_file_location("tutorials_common", TUTORIALS / "_common.py")
+    common = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(common)
+    README_DCGAN = common.README_DCGAN
+    lines = [line.split() for line in (ROOT / "README.md").read_text().splitlines()
+             if line.startswith("python -m minigan dcgan --ngf")]
+    assert len(lines) == 1, lines
+    command = vars(build_parser().parse_args(lines[0][4:]))
+    assert command["out"] == "runs/dcgan"
+    assert {name: command[name] for name in README_DCGAN} == README_DCGAN

@@ -25,15 +25,15 @@
 # 3. a class-conditional DCGAN: one row per digit, one column per latent point.
 #
 # Run it as a script (`python tutorials/10_latent_space.py --out runs/10`; it trains two
-# models of 8 epochs (6,000 steps over 48,000 digits), about 8 minutes each on 2 idle cores,
-# unless `runs/dcgan` and
-# `runs/cdcgan` already hold them; `--quick` for a smoke run) or open it as a notebook.
+# models of 7 epochs (5,250 steps over 48,000 digits), about 10 minutes each on 2 idle cores,
+# unless `runs/dcgan` and `runs/cdcgan` already hold them; `--quick` for a smoke run) or open
+# it as a notebook.
 
 # %%
 from pathlib import Path
 
 import numpy as np
-from _common import parse_args, plt, save
+from _common import README_DCGAN, parse_args, plt, save
 
 import minigan
 from minigan import gan, viz
@@ -43,14 +43,14 @@ if args.quick:
     SETTINGS = dict(quick=True, ngf=8, ndf=8, epochs=1, progress=False)
     RUNS = args.out / "runs"
 else:
-    SETTINGS = dict(ngf=32, ndf=32, epochs=8, ema=0.99, lr_d=1e-4, lr_g=4e-4)
+    SETTINGS = README_DCGAN
     RUNS = Path("runs")
 
 
 # %% [markdown]
 # ## 1. A trained generator
 #
-# The command of the README: `python -m minigan dcgan --ngf 32 --ndf 32 --epochs 8
+# The command of the README: `python -m minigan dcgan --ngf 32 --ndf 32 --epochs 7
 # --ema 0.99 --lr_d 1e-4 --lr_g 4e-4 --out runs/dcgan`; `gan.train_dcgan` trains the same run
 # (`gan.DCGANRun`, the command's recipe) with its checkpoint in the same folder, or only
 # reloads that checkpoint when the run is already complete. We keep its generator and draw with

@@ -25,7 +25,7 @@
 #    (2015) warned against it.
 #
 # Run it as a script (`python tutorials/11_evaluating_gans.py --out runs/11`; it reuses the
-# model of the README's `python -m minigan dcgan --ngf 32 --ndf 32 --epochs 8 --ema 0.99
+# model of the README's `python -m minigan dcgan --ngf 32 --ndf 32 --epochs 7 --ema 0.99
 # --lr_d 1e-4 --lr_g 4e-4 --out runs/dcgan`, training it first when it is not there; `--quick`
 # for a smoke run) or open it as a notebook.
 
@@ -34,7 +34,7 @@ import json
 from pathlib import Path
 
 import numpy as np
-from _common import parse_args, plt, progress, save
+from _common import README_DCGAN, parse_args, plt, progress, save
 
 from minigan import data, gan, viz
 
@@ -45,8 +45,7 @@ if args.quick:
                progress=False)
     N, CLASSIFIER_EPOCHS, CLASSIFIER_DIGITS, PARZEN_DIGITS = 200, 1, 200, 200
 else:
-    # the README's command
-    RUN = dict(out="runs/dcgan", ngf=32, ndf=32, epochs=8, ema=0.99, lr_d=1e-4, lr_g=4e-4)
+    RUN = dict(out="runs/dcgan", **README_DCGAN)
     N, CLASSIFIER_EPOCHS, CLASSIFIER_DIGITS, PARZEN_DIGITS = 2000, 30, None, 2000
 results = {}
 

@@ -22,6 +22,12 @@ except ImportError:  # the bar is a nicety: without tqdm the loop just runs
     tqdm = None
 
 
+README_DCGAN = dict(ngf=32, ndf=32, epochs=7, ema=0.99, lr_d=1e-4, lr_g=4e-4)
+"""The settings of the README's DCGAN, ``python -m minigan dcgan --ngf 32 --ndf 32 --epochs 7
+--ema 0.99 --lr_d 1e-4 --lr_g 4e-4 --out runs/dcgan``, which tutorials 10 and 11 load (or train)
+from ``runs/dcgan``; a test holds the two to the same values."""
+
+
 def parse_args(description, default_out, device=False):
     """``--quick`` (a shorter run, for the smoke tests) and ``--out DIR`` (where figures go);
     with ``device``, also ``--device auto|cpu|cuda``, resolved to "cpu" or "cuda" (auto: the
