@@ -45,6 +45,7 @@ class Doctor:
         self.window = check_positive_int(window, "window", "Doctor")
         self.stop_on_divergence = bool(stop_on_divergence)
         self.g0 = None  # the gradient scale: D's first nonzero gradient norm
+        self.first = None  # the first record seen, with its "step": the losses' scale
         self.steps = 0  # records seen
         self.last_step = None
         self.windows = {"step": [], **{m: [] for m in MEASURES}}
@@ -64,6 +65,8 @@ class Doctor:
             raise ValueError(f"Doctor.update: the record lacks {', '.join(missing)}; it needs "
                              f"{', '.join(MEASURES)}")
         values = {m: float(record[m]) for m in MEASURES}
+        if self.first is None:
+            self.first = {"step": step, **values}
         if self.g0 is None and 0 < values["d_grad_norm"] < math.inf:
             self.g0 = values["d_grad_norm"]  # D's first gradient: at its initial weights
         self.steps += 1
@@ -109,7 +112,7 @@ class Doctor:
     # -- feeding the checks ---------------------------------------------------------------------
     def _watch_divergence(self, step):
         # Every step: a divergence is not closed by later calm steps (the run is spoiled).
-        evidence = checks.divergence(list(self._recent)[-RECENT:], self.g0, step)
+        evidence = checks.divergence(list(self._recent)[-RECENT:], self.first, step)
         if evidence is None:
             return
         self._record("divergence", step, step, evidence)
