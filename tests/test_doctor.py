@@ -344,13 +344,14 @@ def test_a_tiny_run_feeds_the_doctor_every_step_and_probes_g():
 def test_a_huge_learning_rate_is_stopped_and_named_divergence_in_a_tiny_run():
     # The Trainer's check and the doctor's are one test (losses 1e4 times their start); the
     # Trainer's runs first, so that its error (with the advice) is the one raised, and tells
-    # the doctor, whose report names the divergence all the same.
+    # the doctor, with the step's record, whose report names the divergence all the same.
     preset = get_preset(TINY, g_lr=10.0, d_lr=10.0)
     doctor = Doctor()
     with pytest.raises(TrainingDivergedError, match="^training diverged at step") as error:
         run_mixture("ring", "pacgan2", seed=0, preset=preset, progress=False, doctor=doctor)
     assert found(doctor) == ["divergence"] and doctor.diagnoses[0].first_step == error.value.step
     assert doctor.diagnoses[0].evidence == error.value.evidence and "times" in error.value.evidence
+    assert doctor.steps == doctor.last_step == error.value.step  # it saw the step that diverged
 
 
 # -- the probes ---------------------------------------------------------------------------------

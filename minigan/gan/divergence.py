@@ -85,9 +85,9 @@ def check_divergence(step, record, history, doctor=None, kept="", advice=None):
     """Raise :class:`TrainingDivergedError` if training diverged at ``step``, whose measures
     are ``record``, after the steps in ``history`` (lists by measure): a loss or a gradient
     norm of ``record`` is NaN or infinite, or a loss has grown by orders of magnitude (see
-    :data:`GROWTH`). A ``doctor`` is told first, so that its report names the divergence;
-    ``kept`` says which checkpoint is left (e.g. "the checkpoint of step 400 in c.npz is
-    kept"), ``advice`` what to do."""
+    :data:`GROWTH`). A ``doctor`` is told first, with the record, so that its report names
+    the divergence; ``kept`` says which checkpoint is left (e.g. "the checkpoint of step 400
+    in c.npz is kept"), ``advice`` what to do."""
     bad = [_WATCHED[name] for name in _WATCHED if name in record
            and not math.isfinite(record[name])]
     if bad:
@@ -101,7 +101,7 @@ def check_divergence(step, record, history, doctor=None, kept="", advice=None):
         if evidence is None:
             return
     if doctor is not None:
-        doctor.diverged(step, evidence)
+        doctor.diverged(step, evidence, record)
     advice = advice or ("reload the last checkpoint and lower the learning rates, or look "
                         "for NaN or inf in the data")
     raise TrainingDivergedError(

@@ -60,6 +60,23 @@ class Doctor:
         :data:`~minigan.gan.trainer.MEASURES`); with ``G``, run the probe when ``step`` is a
         multiple of ``probe_every``. Raises TrainingDivergedError on divergence when
         ``stop_on_divergence``."""
+        self._take(step, record)
+        self._watch_divergence(step)
+        if G is not None and self.probe is not None and step % self.probe_every == 0:
+            self._examine(step, G)
+
+    def diverged(self, step, evidence, record=None):
+        """Record a divergence that the training loop found at ``step`` (its own check,
+        :func:`~minigan.gan.divergence.check_divergence`, which runs before the doctor's),
+        so that the report names it; the loop stops the run. With the step's ``record``, take
+        it in first, as :meth:`update` does (without the doctor's own checks of divergence),
+        so that the dashboard shows the step that diverged."""
+        if record is not None:
+            self._take(step, record)
+        self._record("divergence", step, step, evidence)
+
+    def _take(self, step, record):
+        """Keep ``record`` (see :meth:`update`), and at the end of a window summarise it."""
         missing = [m for m in MEASURES if m not in record]
         if missing:
             raise ValueError(f"Doctor.update: the record lacks {', '.join(missing)}; it needs "
@@ -74,15 +91,6 @@ class Doctor:
         self._recent.append(values)
         if self.steps % self.window == 0:
             self._summarise(step)
-        self._watch_divergence(step)
-        if G is not None and self.probe is not None and step % self.probe_every == 0:
-            self._examine(step, G)
-
-    def diverged(self, step, evidence):
-        """Record a divergence that the training loop found at ``step`` (its own test, e.g.
-        losses grown by orders of magnitude: :func:`~minigan.gan.trainer.check_divergence`),
-        so that the report names it; the loop stops the run."""
-        self._record("divergence", step, step, evidence)
 
     def _medians(self, last):
         """The median of each measure over the ``last`` records (or as many as there are)."""
