@@ -33,7 +33,9 @@ class Doctor:
     Feed it with :meth:`update` after every step (``Trainer.fit(doctor=...)`` does). Its
     ``windows`` (the medians of each window) and ``probes`` (the probe's values, with D's
     margin D(x) - D(G(z)) at that step) are dicts of lists by name, with a ``"step"`` list;
-    ``diagnoses`` lists what it found, in the order found.
+    ``diagnoses`` lists what it found, in the order found. Its scales: ``g0``, D's first
+    nonzero gradient norm (for the gradients), and ``first``, the first record it saw with
+    its ``"step"`` (for the losses' growth).
     """
 
     def __init__(self, probe=None, probe_every=500, window=100, stop_on_divergence=True):
