@@ -21,10 +21,11 @@ healthy: non-saturating the non-saturating loss against the same    1,000       
                         strong D (the remedy of row 2)
 ======================  ==========================================  ==========  ==============
 
-The failures show early, so their runs are short (a diverging run stops at the doctor's
-error). The last row is healthy over that short run only: trained on to 3,000 steps, the
-non-saturating G facing so strong a D settles on a few modes (seeds 0 and 1 of 0-2), and the
-doctor reports mode collapse; the non-saturating loss cures the gradient, not the imbalance.
+The failures show early, so their runs are short (a diverging run stops at the divergence
+check, the Trainer's and the doctor's one test, which names it to the doctor first). The last
+row is healthy over that short run only: trained on to 3,000 steps, the non-saturating G
+facing so strong a D settles on a few modes (seeds 0 and 1 of 0-2), and the doctor reports
+mode collapse; the non-saturating loss cures the gradient, not the imbalance.
 
 The table counts, per configuration, the seeds where each condition was diagnosed at some
 point, and "detected": the seeds with the expected condition (for the healthy rows, the seeds

@@ -169,22 +169,27 @@ def test_a_diverging_run_keeps_its_last_checkpoint(tmp_path):
     def switch_on(trainer):
         amplifier.active = True
 
-    with pytest.raises(gan.TrainingDivergedError, match="'s loss grew to a median") as info:
+    doctor = gan.Doctor()  # the same test as the Trainer's: the Trainer's error, naming the
+    with pytest.raises(gan.TrainingDivergedError,  # checkpoint, is the one raised
+                       match="^training diverged at step 10: .*'s loss grew to a median") as info:
         trainer.fit(100, callback=switch_on, every={5}, checkpoint=path, checkpoint_every=2,
-                    progress=False)
+                    progress=False, doctor=doctor)
     step = info.value.step  # from step 6 on; the median of 10 steps passes when half are
     assert step == 10 and trainer.step == 9
     assert f"The checkpoint of step 8 in '{path}' is kept" in str(info.value)
     assert minigan.load(path)["step"] == 8
+    assert [(d.condition, d.first_step) for d in doctor.diagnoses] == [("divergence", 10)]
 
 
 def test_a_gradient_that_grows_by_orders_of_magnitude_is_no_divergence():
     # G's gradient 0.04 -> 380 is a healthy run of PacGAN's players (divergence.GROWTH): a
-    # million-fold gradient with sane losses trains on (Adam's steps are normalised)
-    trainer = _trainer()
+    # million-fold gradient with sane losses trains on (Adam's steps are normalised), under
+    # the doctor too (whose former test, 1e3 x D's first gradient norm, stopped it)
+    trainer, doctor = _trainer(), gan.Doctor()
     trainer.G.net.append(GradientScale(1e6))
-    trainer.fit(30, progress=False)
+    trainer.fit(30, progress=False, doctor=doctor)
     assert trainer.step == 30 and min(trainer.history["g_grad_norm"][5:]) > 1e4
+    assert min(trainer.history["g_grad_norm"][5:]) > 1e3 * doctor.g0 and doctor.diagnoses == []
 
 
 def test_healthy_runs_raise_no_alarm():

@@ -134,12 +134,14 @@ diagnose({**BROKEN, "method": "gan"}, SHORT, **STRONG_D)
 # Adam moves every weight by up to about its learning rate at each step. With a learning
 # rate of 1, the weights of both small networks are scrambled within a few steps: the
 # logits, the losses and the gradients grow by orders of magnitude. The training loop itself
-# stops the run as soon as the median of a loss or a gradient norm over the last steps has
-# grown 10,000-fold (`gan.trainer.GROWTH`), and tells the doctor, whose report names the
-# divergence; the doctor's own test (the median gradient norm of the last 10 steps past
-# 1,000 times $D$'s first gradient) would have stopped it a few steps later. The error names
-# the step. Such a run lives a few steps only, so this doctor takes its medians over windows
-# of 2 steps, to have something to draw.
+# stops the run as soon as the median of a loss over the last 10 steps has grown 10,000-fold
+# (`gan.divergence.GROWTH`, times its size at the first step, or 1), and tells the doctor,
+# whose report names the divergence: the doctor's own test is the same one
+# (`gan.divergence.loss_growth`). The error names the step. A large gradient alone is not
+# divergence: under Adam, whose steps are normalised, a healthy run's gradient norms can grow
+# 9,000-fold (PacGAN's own players do), so only the losses are tested for growth, and the
+# gradients only for NaN and infinity. Such a run lives a few steps only, so this doctor
+# takes its medians over windows of 2 steps, to have something to draw.
 
 # %%
 diverging = diagnose(gan.REMEDY_DEMO, SHORT, window=2, d_lr=1.0, g_lr=1.0)
@@ -147,8 +149,8 @@ fig = viz.draw_doctor(diverging, title="Adam with learning rate 1 for both playe
 save(fig, args.out, "divergence.png")
 
 # %% [markdown]
-# The gradient norms (bottom left) climb past the "exploding" line within a few steps, the
-# losses with them; the vertical line marks the step where the run was stopped.
+# The losses (top left) climb by orders of magnitude within a few steps, the gradient norms
+# (bottom left) with them; the vertical line marks the step where the run was stopped.
 
 # %% [markdown]
 # The remedy is the learning rates of the classroom preset (Adam at 5e-4 for $G$ and
@@ -199,6 +201,7 @@ save(fig, args.out, "fixed.png")
 #   what the samples look like next to the data.
 # - A dominating $D$ is harmless with the non-saturating loss and fatal with the saturating
 #   one: the difference is $G$'s gradient.
-# - Divergence is visible in the gradient norms before anything is NaN.
+# - Divergence is visible in the losses before anything is NaN; a large gradient alone is
+#   not divergence.
 # - Mode collapse is samples near the data but alike; a weak $D$ is samples far from the
 #   data that stop getting closer.

@@ -30,8 +30,8 @@ Written to ``--out``:
 - with ``--doctor``: ``doctor.txt`` (the report, also printed), ``doctor.json`` and
   ``doctor.png`` of :mod:`minigan.gan.doctor`, which probes G once per epoch against held-out
   digits (its own noise and digits: the run's random draws are unchanged) and stops a
-  diverging run. It watches the steps of this invocation: after ``--resume``, its gradient
-  scale is taken at the first resumed step.
+  diverging run. It watches the steps of this invocation: after ``--resume``, its scales (the
+  gradient's and the losses') are taken at the first resumed step.
 
 ``--quick`` is a smoke run: 256 digits and 2 epochs, ngf = ndf = 16 unless given.
 """

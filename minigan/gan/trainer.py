@@ -191,7 +191,7 @@ class Trainer:
     # -- one round, the same in both loops ----------------------------------------------------
     def _round(self, next_batch, doctor, kept, advice):
         """:func:`train_step` with real batches from ``next_batch()`` and as many noise
-        samples; then the measures, the doctor, the divergence check and the history.
+        samples; then the measures, the divergence check, the doctor and the history.
         Returns the step's record."""
         G, D, last = self.G, self.D, {}
         if self.config.get("conditional"):
@@ -210,9 +210,11 @@ class Trainer:
                             method=self.method, generator=self.rng)
         record["d_grad_norm"] = grad_norm(self.D)
         record["g_grad_norm"] = grad_norm(self.G)
-        if doctor is not None:  # first, so that it records a divergence it stops
-            doctor.update(self.step + 1, record, self.G)
+        # The check first: it tells the doctor of a divergence before it stops the run with
+        # the kept checkpoint and the advice in its message (the doctor's test is the same)
         check_divergence(self.step + 1, record, self.history, doctor, kept, advice)
+        if doctor is not None:
+            doctor.update(self.step + 1, record, self.G)
         if self.averaged_G is not None:
             self.averaged_G.update_parameters(self.G)
         self.step += 1

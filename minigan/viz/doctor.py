@@ -6,7 +6,7 @@ panels against the step:
 - the losses of D and G (window medians);
 - the mean D(x) and D(G(z)), with the doctor's thresholds for a dominating discriminator;
 - both players' gradient norms in units of g0 (D's first gradient norm), on a log scale,
-  with the thresholds of an exploding and of a vanishing gradient;
+  with the threshold of a vanishing gradient;
 - the probe of G's samples: the diversity rho and the distance delta to the data, with their
   thresholds, and the share of the modes captured when the probe counts modes.
 
@@ -76,10 +76,9 @@ def draw_doctor(doctor, title=None, axes=None):
                                "G": np.asarray(w["g_grad_norm"]) / g0},
             "gradient norm / g0")
     norms.set_yscale("log")
-    for level, text in ((gan_doctor.EXPLODING, "exploding"), (gan_doctor.VANISHING, "vanishing")):
-        norms.axhline(level, color="0.5", ls=":", lw=1)
-        norms.annotate(text, (0.01, level), xycoords=("axes fraction", "data"), fontsize=7,
-                       color="0.4", va="bottom", ha="left")
+    norms.axhline(gan_doctor.VANISHING, color="0.5", ls=":", lw=1)
+    norms.annotate("vanishing", (0.01, gan_doctor.VANISHING), xycoords=("axes fraction", "data"),
+                   fontsize=7, color="0.4", va="bottom", ha="left")
     p = doctor.probes
     if len(p["step"]):
         series = {"diversity rho": p["diversity"], "distance delta": p["distance"]}

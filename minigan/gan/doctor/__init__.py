@@ -38,13 +38,15 @@ healthy and failing runs measured, are documented at each constant):
 ===================== ========================================================================
 condition             the test
 ===================== ========================================================================
-divergence            a loss or gradient norm is NaN or infinite; or the median gradient norm
-                      of a player over the last 10 steps exceeds :data:`EXPLODING` times g0,
-                      D's first (nonzero) gradient norm; or the training loop's own test
-                      (:func:`~minigan.gan.trainer.check_divergence`: losses grown by orders
-                      of magnitude) stopped the run.
-                      Stops training with a :class:`~minigan.gan.TrainingDivergedError` naming
-                      the step (unless ``stop_on_divergence=False``).
+divergence            a loss or gradient norm is NaN or infinite; or the median |loss| over
+                      the last 10 steps exceeds :data:`~minigan.gan.divergence.GROWTH` times
+                      max(1, |that loss at the first step|): the training loop's own test
+                      (:func:`~minigan.gan.divergence.loss_growth`), which, when it stops the
+                      run, tells the doctor first. Gradient norms are not tested for growth
+                      (those of a healthy run can grow 9,000-fold: see
+                      :func:`checks.divergence`). Stops training with a
+                      :class:`~minigan.gan.TrainingDivergedError` naming the step (unless
+                      ``stop_on_divergence=False``).
 vanishing gradient    over a window D(x) >= :data:`DOMINANT`, D(G(z)) <= 1 - DOMINANT (the
                       discriminator dominates) and G's gradient norm <= :data:`VANISHING` g0.
 mode collapse         over the last 3 probes (medians): the samples are near the data
@@ -75,7 +77,6 @@ configuration (its table is in ``benchmarks/README.md``).
 from .checks import (
     CROSSINGS,
     DOMINANT,
-    EXPLODING,
     FAR,
     FEW_MODES,
     LOW_DIVERSITY,
@@ -96,6 +97,6 @@ __all__ = [
     "Doctor",
     "SampleReference", "MixtureProbe", "ImageProbe",
     "Condition", "CONDITIONS", "Diagnosis",
-    "EXPLODING", "RECENT", "DOMINANT", "VANISHING", "FAR", "LOW_DIVERSITY", "FEW_MODES",
-    "UNEVEN_CLASSES", "SPAN", "SWING", "SWING_WINDOWS", "CROSSINGS", "NO_MARGIN", "PROGRESS",
+    "RECENT", "DOMINANT", "VANISHING", "FAR", "LOW_DIVERSITY", "FEW_MODES", "UNEVEN_CLASSES",
+    "SPAN", "SWING", "SWING_WINDOWS", "CROSSINGS", "NO_MARGIN", "PROGRESS",
 ]

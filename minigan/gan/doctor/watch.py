@@ -33,7 +33,9 @@ class Doctor:
     Feed it with :meth:`update` after every step (``Trainer.fit(doctor=...)`` does). Its
     ``windows`` (the medians of each window) and ``probes`` (the probe's values, with D's
     margin D(x) - D(G(z)) at that step) are dicts of lists by name, with a ``"step"`` list;
-    ``diagnoses`` lists what it found, in the order found.
+    ``diagnoses`` lists what it found, in the order found. Its scales: ``g0``, D's first
+    nonzero gradient norm (for the gradients), and ``first``, the first record it saw with
+    its ``"step"`` (for the losses' growth).
     """
 
     def __init__(self, probe=None, probe_every=500, window=100, stop_on_divergence=True):
@@ -45,6 +47,7 @@ class Doctor:
         self.window = check_positive_int(window, "window", "Doctor")
         self.stop_on_divergence = bool(stop_on_divergence)
         self.g0 = None  # the gradient scale: D's first nonzero gradient norm
+        self.first = None  # the first record seen, with its "step": the losses' scale
         self.steps = 0  # records seen
         self.last_step = None
         self.windows = {"step": [], **{m: [] for m in MEASURES}}
@@ -59,11 +62,30 @@ class Doctor:
         :data:`~minigan.gan.trainer.MEASURES`); with ``G``, run the probe when ``step`` is a
         multiple of ``probe_every``. Raises TrainingDivergedError on divergence when
         ``stop_on_divergence``."""
+        self._take(step, record)
+        self._watch_divergence(step)
+        if G is not None and self.probe is not None and step % self.probe_every == 0:
+            self._examine(step, G)
+
+    def diverged(self, step, evidence, record=None):
+        """Record a divergence that the training loop found at ``step`` (its own check,
+        :func:`~minigan.gan.divergence.check_divergence`, which runs before the doctor's),
+        so that the report names it; the loop stops the run. With the step's ``record``, take
+        it in first, as :meth:`update` does (without the doctor's own checks of divergence),
+        so that the dashboard shows the step that diverged."""
+        if record is not None:
+            self._take(step, record)
+        self._record("divergence", step, step, evidence)
+
+    def _take(self, step, record):
+        """Keep ``record`` (see :meth:`update`), and at the end of a window summarise it."""
         missing = [m for m in MEASURES if m not in record]
         if missing:
             raise ValueError(f"Doctor.update: the record lacks {', '.join(missing)}; it needs "
                              f"{', '.join(MEASURES)}")
         values = {m: float(record[m]) for m in MEASURES}
+        if self.first is None:
+            self.first = {"step": step, **values}
         if self.g0 is None and 0 < values["d_grad_norm"] < math.inf:
             self.g0 = values["d_grad_norm"]  # D's first gradient: at its initial weights
         self.steps += 1
@@ -71,15 +93,6 @@ class Doctor:
         self._recent.append(values)
         if self.steps % self.window == 0:
             self._summarise(step)
-        self._watch_divergence(step)
-        if G is not None and self.probe is not None and step % self.probe_every == 0:
-            self._examine(step, G)
-
-    def diverged(self, step, evidence):
-        """Record a divergence that the training loop found at ``step`` (its own test, e.g.
-        losses grown by orders of magnitude: :func:`~minigan.gan.trainer.check_divergence`),
-        so that the report names it; the loop stops the run."""
-        self._record("divergence", step, step, evidence)
 
     def _medians(self, last):
         """The median of each measure over the ``last`` records (or as many as there are)."""
@@ -109,7 +122,7 @@ class Doctor:
     # -- feeding the checks ---------------------------------------------------------------------
     def _watch_divergence(self, step):
         # Every step: a divergence is not closed by later calm steps (the run is spoiled).
-        evidence = checks.divergence(list(self._recent)[-RECENT:], self.g0, step)
+        evidence = checks.divergence(list(self._recent)[-RECENT:], self.first, step)
         if evidence is None:
             return
         self._record("divergence", step, step, evidence)
