@@ -105,7 +105,9 @@ def plot(records, args, path):
                                color=line.get_color(), ls="--", lw=1,
                                label=f"{PAPER_ROW[method]}, PacGAN's Table 1")
             ax.axvline(STEPS["published"], color="0.5", lw=1, ls=":")
-            ax.set(title=f"{dataset}: {label}", xlabel="generator steps", ylabel=label)
+            ax.set(title=f"{dataset}: {label}", xlabel="generator steps (thousands)",
+                   ylabel=label)
+            ax.xaxis.set_major_formatter(lambda value, _: f"{value / 1000:g}")
         row[0].legend(fontsize=7, loc="lower right")
     fig.suptitle("The published protocol run longer: the table stops at the dotted line "
                  f"({STEPS['published']:,} steps)")
