@@ -121,7 +121,8 @@ CITED = [
     ("pacgan4", (1e-4, 1e-4, (0.8, 0.999)), 100, {"pack": 4}),      # same, 100 packs
     ("wgan_gp", (1e-4, 1e-4, (0.5, 0.9)), 256, {"penalty_weight": 0.1, "n_critic": 5}),  # gan_toy
     ("wgan", (5e-5, 5e-5, (0.0, 0.9)), 256, {"clip": 0.01, "n_critic": 5}),  # its 'wgan' mode
-    ("unrolled", (1e-3, 1e-4, (0.5, 0.999)), 512, {"steps": 5, "lr": 0.05}),  # the ring demo
+    ("unrolled", (1e-3, 1e-4, (0.5, 0.999)), 512,  # the ring demo
+     {"steps": 5, "lr": 0.05, "optimizer": "adam", "loss": "saturating"}),
     ("sngan", (2e-4, 2e-4, (0.5, 0.999)), 64, {}),                 # SN-GAN's setting C
     ("lsgan", (1e-4, 1e-4, (0.8, 0.999)), 100, {}),                # no 2D setting: the GAN's
 ]
@@ -241,7 +242,8 @@ def test_a_diverged_run_is_recorded_and_kept_out_of_the_means(monkeypatch):
     monkeypatch.setattr(mode_collapse, "run_mixture", diverge)
     record = mode_collapse.one_run(("published", "unrolled", "ring", 0, 50))
     assert (record["diverged_at"], record["evidence"]) == (12, "G's gradient grew")
-    assert "modes" not in record and record["options"] == "unrolled(steps=5, lr=0.05)"
+    assert "modes" not in record and record["options"] == (
+        "unrolled(steps=5, lr=0.05, optimizer='adam', loss='saturating')")
     assert "diverged at step 12" in mode_collapse._describe(record)
     fine = {**record, "seed": 1, "modes": 8, "num_modes": 8, "high_quality": 0.5,
             "reverse_kl": 0.1}

@@ -340,6 +340,80 @@ def test_unrolled_generator_loss_gradcheck(rng):
     assert minigan.gradcheck(lambda x: method.g_loss(D, real, x), fake)
 
 
+def _adam_with_history(D, rng, steps=2):
+    """D's Adam after ``steps`` real updates, with a weight decay on its first layer's
+    group: running moments and two groups for the unrolled Adam to carry on from."""
+    first, rest = D.net[0].parameters(), [p for n, p in D.named_parameters()
+                                           if not n.startswith("net.0.")]
+    opt = optim.Adam([{"params": list(first), "weight_decay": 0.1}, {"params": rest}],
+                     lr=0.05, betas=(0.5, 0.9))
+    for _ in range(steps):
+        opt.zero_grad()
+        gan.discriminator_loss(D(_batch(rng)), D(_batch(rng))).backward()
+        opt.step()
+    return opt
+
+
+def test_unrolled_adam_steps_are_the_steps_adam_takes(rng):
+    D = _D()
+    opt = _adam_with_history(D, rng)
+    real, fake = _batch(rng), _batch(rng)
+    method = make_method("unrolled", steps=3, optimizer="adam")
+    with gan.frozen(D):
+        theta = method.lookahead(D, real, fake, opt)
+    for _ in range(3):  # the same three updates, by the optimizer itself on the same batch
+        opt.zero_grad()
+        gan.discriminator_loss(D(real), D(fake)).backward()
+        opt.step()
+    for name, p in D.named_parameters():
+        np.testing.assert_allclose(theta[name].numpy(), p.numpy(), rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("loss", ["saturating", "non_saturating"])
+def test_unrolled_adam_generator_loss_gradcheck(rng, loss):
+    D = _D(activation="tanh")
+    opt = _adam_with_history(D, rng)
+    real, fake = _batch(rng, 4), _batch(rng, 4, requires_grad=True)
+    method = make_method("unrolled", steps=2, optimizer="adam", loss=loss)
+    with gan.frozen(D):
+        assert minigan.gradcheck(lambda x: method.g_loss(D, real, x, opt), fake)
+
+
+def test_unrolled_saturating_loss_is_the_value_at_the_looked_ahead_d(rng):
+    D = _D()
+    real, fake = _batch(rng), _batch(rng, requires_grad=True)
+    method = make_method("unrolled", steps=2, loss="saturating")
+    with gan.frozen(D):
+        loss = method.g_loss(D, real, fake)
+        theta = method.lookahead(D, real, fake)
+    with nn.utils.stateless.substituted(D, {n: t.detach() for n, t in theta.items()}):
+        value = (F.logsigmoid(D(real)).mean() + F.logsigmoid(-D(fake)).mean()).item()
+    np.testing.assert_allclose(loss.item(), value, rtol=1e-12)
+    # its real term moves G too: theta_k depends on the fakes
+    with gan.frozen(D):
+        (full,) = minigan.grad(loss, fake)
+        fakes_only = F.logsigmoid(-nn.utils.functional_call(D, method.lookahead(D, real, fake),
+                                                            (fake,))).mean()
+        (part,) = minigan.grad(fakes_only, fake)
+    assert not np.allclose(full.numpy(), part.numpy(), rtol=1e-3)
+
+
+def test_unrolled_adam_needs_ds_adam():
+    D = _D()
+    method = make_method("unrolled", optimizer="adam")
+    x = minigan.tensor(np.zeros((2, 2)))
+    with pytest.raises(TypeError, match="optimizer='adam' unrolls D's Adam, so D's optimizer "
+                                        "must be a minigan.optim.Adam; got SGD"):
+        method.g_loss(D, x, x, optim.SGD(D.parameters(), lr=0.1))
+    with pytest.raises(TypeError, match="got NoneType"):
+        method.g_loss(D, x, x)
+    with pytest.raises(ValueError, match="does not update D's parameter 'net.0.weight'"):
+        method.g_loss(D, x, x, optim.Adam([D.net[0].bias]))
+    with pytest.raises(ValueError, match="unrolled: unknown optimizer 'rmsprop'; expected one "
+                                         "of 'sgd', 'adam'"):
+        make_method("unrolled", optimizer="rmsprop")
+
+
 # -- the layers -----------------------------------------------------------------------------------
 
 def test_maxout_is_the_largest_of_its_pieces(rng):

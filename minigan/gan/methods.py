@@ -8,7 +8,9 @@ step (:func:`minigan.gan.train_step`) asks it four questions:
 - ``penalty(D, real, fake, generator)``: a term added to D's loss that needs D itself (WGAN-GP's
   gradient penalty), 0 for most methods;
 - ``after_d_step(D)``: anything done to D after its update (WGAN's weight clipping);
-- ``g_loss(D, real, fake)``: what G minimises, given D (frozen) and G's samples ``fake``.
+- ``g_loss(D, real, fake, opt_D)``: what G minimises, given D (frozen) and G's samples
+  ``fake``; ``opt_D``, D's optimizer, is read only by the unrolled GAN, which simulates D's
+  next updates.
 
 and two more questions are asked when the players are built: ``d_steps``, the number of D
 updates per G update (WGAN's n_critic), and ``discriminator_options``, the switches of
@@ -49,11 +51,14 @@ a class whose paper has no 2D experiment keeps the plain GAN's, which are PacGAN
 """
 
 import inspect
+import math
 
-from .._checks import check_int, check_real
+from .. import backend
+from .._checks import check_choice, check_int, check_real
 from ..autograd import grad
 from ..functional import logsigmoid
 from ..nn.utils.stateless import substituted
+from ..optim import Adam
 from ..random import rand
 from ..tensor import Tensor
 from .losses import check_generator_loss, discriminator_loss, generator_loss
@@ -91,7 +96,7 @@ class Method:
     def after_d_step(self, D):
         """Called after each update of D; nothing to do here."""
 
-    def g_loss(self, D, real, fake):
+    def g_loss(self, D, real, fake, opt_D=None):
         """-E log D(G(z)), the non-saturating loss."""
         return generator_loss(D(fake), "non_saturating")
 
@@ -118,7 +123,7 @@ class GAN(Method):
         self.loss = check_generator_loss(loss)
         self.name = "gan" if loss == "non_saturating" else "gan_saturating"
 
-    def g_loss(self, D, real, fake):
+    def g_loss(self, D, real, fake, opt_D=None):
         return generator_loss(D(fake), self.loss)
 
 
@@ -179,7 +184,7 @@ class LSGAN(Method):
     def d_loss(self, real_logits, fake_logits):
         return 0.5 * ((real_logits - 1) ** 2).mean() + 0.5 * (fake_logits ** 2).mean()
 
-    def g_loss(self, D, real, fake):
+    def g_loss(self, D, real, fake, opt_D=None):
         return 0.5 * ((D(fake) - 1) ** 2).mean()
 
 
@@ -213,7 +218,7 @@ class FeatureMatching(Method):
 
     name = "feature_matching"
 
-    def g_loss(self, D, real, fake):
+    def g_loss(self, D, real, fake, opt_D=None):
         if not hasattr(D, "features"):
             raise TypeError(f"feature_matching: D must have a features(x) method giving its "
                             f"hidden features (MLPDiscriminator does); got "
@@ -246,7 +251,7 @@ class WGAN(Method):
     def d_loss(self, real_logits, fake_logits):
         return fake_logits.mean() - real_logits.mean()
 
-    def g_loss(self, D, real, fake):
+    def g_loss(self, D, real, fake, opt_D=None):
         return -D(fake).mean()
 
     def after_d_step(self, D):
@@ -293,42 +298,99 @@ class UnrolledGAN(Method):
     """Unrolled GAN (Metz et al., 2017): G is trained against the discriminator D_k that k
     more updates of D would give, and the gradient flows back *through* those updates:
 
-        theta_0 = D's weights,  theta_{i+1} = theta_i - lr * grad_theta d_loss(theta_i; x, G(z)),
-        G minimises  -E log D(G(z); theta_k),
+        theta_0 = D's weights,  theta_{i+1} = U(theta_i, grad_theta d_loss(theta_i; x, G(z))),
 
     with theta_k a function of G through the fakes in every d_loss. G sees how D would react
     to its move: jumping on the mode D currently favours is no longer rewarded if D would
-    catch it within k steps. The unrolled updates are plain gradient steps with step size
-    ``lr`` on the batch of D's last update (Metz et al. unroll Adam); D's real update is not
-    changed. Differentiating through them takes second derivatives (create_graph=True).
+    catch it within k steps. The update U is ``optimizer``:
+
+    - ``"sgd"``: plain gradient steps, theta - ``lr`` g;
+    - ``"adam"``: the update of D's own Adam (``opt_D``, its learning rate, betas, eps and
+      weight decay), continuing from its running moments m, v and step count t:
+      m <- beta1 m + (1 - beta1) g, v <- beta2 v + (1 - beta2) g^2, t <- t + 1,
+      theta <- theta - lr / (1 - beta1^t) m / (sqrt(v) / sqrt(1 - beta2^t) + eps).
+      One unrolled step is exactly the step ``opt_D`` would take; ``lr`` is not used.
+
+    The unrolled updates use the batch of D's last update; D's real update is not changed.
+    G minimises, by ``loss``:
+
+    - ``"non_saturating"``: -E log D(G(z); theta_k);
+    - ``"saturating"``: the value V(G, theta_k) = E log D(x; theta_k) + E log(1 - D(G(z);
+      theta_k)), the paper's surrogate f_K. Its first term depends on G too, through theta_k.
+
+    Differentiating through the updates takes second derivatives (create_graph=True).
 
     Published 2D setting: the ring demo of the paper's second author (Metz et al., 2017;
     poolio/unrolled_gan, ``Unrolled GAN demo.ipynb``, Gaussians of std 0.01 on the unit
-    circle, as here): 5 unrolled steps, Adam with beta1 0.5, learning rate 1e-3 for G and
-    1e-4 for D, batches of 512, 25,000 steps, G and D with 2 hidden layers of 128 tanh units,
-    z of 256 dimensions. Two differences remain: the demo unrolls D's Adam update (here plain
-    gradient steps of ``lr``) and G maximises D's loss (the saturating loss; here the
-    non-saturating one)."""
+    circle, as here): 5 unrolled steps of D's Adam, the saturating loss (G minimises -1 times
+    D's loss at theta_k), Adam with beta1 0.5, learning rate 1e-3 for G and 1e-4 for D,
+    batches of 512, 25,000 steps, G and D with 2 hidden layers of 128 tanh units, z of 256
+    dimensions."""
 
     name = "unrolled"
-    published = {"options": {"steps": 5},
+    published = {"options": {"steps": 5, "optimizer": "adam", "loss": "saturating"},
                  "preset": {"g_lr": 1e-3, "d_lr": 1e-4, "betas": (0.5, 0.999), "batch_size": 512}}
 
-    def __init__(self, steps=5, lr=0.05):
+    def __init__(self, steps=5, lr=0.05, optimizer="sgd", loss="non_saturating"):
         self.steps = _check_number("unrolled", "steps", steps, 0, integer=True)
         self.lr = _check_number("unrolled", "lr", lr)
+        self.optimizer = check_choice(optimizer, "optimizer", ("sgd", "adam"), "unrolled")
+        self.loss = check_generator_loss(loss)
 
-    def g_loss(self, D, real, fake):
+    def g_loss(self, D, real, fake, opt_D=None):
+        with substituted(D, self.lookahead(D, real, fake, opt_D)):
+            if self.loss == "saturating":
+                return -discriminator_loss(D(real), D(fake))
+            return generator_loss(D(fake), "non_saturating")
+
+    def lookahead(self, D, real, fake, opt_D=None):
+        """theta_k by parameter name: D's weights after ``steps`` simulated updates on the batch
+        (``real``, ``fake``), functions of ``fake`` and so of G."""
         names = [name for name, _ in D.named_parameters()]
         # theta_0: new leaves on D's arrays, to differentiate with while D itself is frozen
         theta = [Tensor(p.data, requires_grad=True) for _, p in D.named_parameters()]
+        update = (_adam_update(D, opt_D) if self.optimizer == "adam" else
+                  lambda theta, slopes: [t - self.lr * g for t, g in zip(theta, slopes)])
         for _ in range(self.steps):
             with substituted(D, dict(zip(names, theta))):
                 loss = discriminator_loss(D(real), D(fake))
-            slopes = grad(loss, theta, create_graph=True)
-            theta = [t - self.lr * g for t, g in zip(theta, slopes)]
-        with substituted(D, dict(zip(names, theta))):
-            return generator_loss(D(fake), "non_saturating")
+            theta = update(theta, grad(loss, theta, create_graph=True))
+        return dict(zip(names, theta))
+
+
+def _adam_update(D, opt_D):
+    """Adam's update of D's parameters as a function (theta, grads) -> new theta of tensors,
+    so that a gradient flows through it: ``opt_D``'s rule (:mod:`minigan.optim.adam`), its
+    hyperparameters, and its running moments as they are now, carried from call to call."""
+    if not isinstance(opt_D, Adam):
+        raise TypeError(f"unrolled: optimizer='adam' unrolls D's Adam, so D's optimizer must be "
+                        f"a minigan.optim.Adam; got {type(opt_D).__name__}")
+    group_of = {id(p): group for group in opt_D.param_groups for p in group["params"]}
+    moments = []  # per parameter: [m, v, t, its group]
+    for name, p in D.named_parameters():
+        if id(p) not in group_of:
+            raise ValueError(f"unrolled: D's optimizer does not update D's parameter {name!r}")
+        state = opt_D.state.get(p) or {}
+        zeros = backend.get_array_module(p.data).zeros_like(p.data)
+        moments.append([Tensor(state.get("exp_avg", zeros)), Tensor(state.get("exp_avg_sq", zeros)),
+                        state.get("step", 0), group_of[id(p)]])
+
+    def update(theta, slopes):
+        new = []
+        for t, g, moment in zip(theta, slopes, moments):
+            m, v, step, group = moment
+            (beta1, beta2), eps = group["betas"], group["eps"]
+            if group["weight_decay"]:
+                g = g + group["weight_decay"] * t
+            m, v, step = beta1 * m + (1 - beta1) * g, beta2 * v + (1 - beta2) * g * g, step + 1
+            moment[:3] = m, v, step
+            # + 1e-30: sqrt's derivative is infinite at 0, where a unit that no sample
+            # activates has v = 0 (and m = 0: the step, like Adam's, is 0 there)
+            denom = (v + 1e-30).sqrt() / math.sqrt(1 - beta2 ** step) + eps
+            new.append(t - group["lr"] / (1 - beta1 ** step) * m / denom)
+        return new
+
+    return update
 
 
 # -- the switches by name -------------------------------------------------------------------------

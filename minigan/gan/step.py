@@ -72,7 +72,7 @@ def train_step(G, D, opt_G, opt_D, sample_real, sample_noise, k=None, method="ga
         method.after_d_step(D)  # e.g. WGAN's weight clipping
 
     with frozen(D):  # G's turn: gradients flow through D to G(z), not into D's weights
-        g_loss = method.g_loss(D, real, fake)
+        g_loss = method.g_loss(D, real, fake, opt_D)
     opt_G.zero_grad()
     g_loss.backward()
     opt_G.step()
