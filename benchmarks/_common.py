@@ -175,3 +175,15 @@ def run_resumable(one_run, jobs, log, key, workers, describe):
             print(f"[{i}/{len(todo)} {time.perf_counter() - start:6.0f} s] {describe(record)}",
                   flush=True)
     return done
+
+
+def run_and_draw(args, jobs, one_run, key, describe, draw, figure):
+    """The main of a script that runs a resumable set of ``jobs`` (:func:`run_resumable`, log
+    ``results.jsonl`` in ``args.out``, ``args.jobs`` workers) and draws their records, old and
+    new, with ``draw(records, path)`` into ``figure`` in ``args.out``."""
+    args.out.mkdir(parents=True, exist_ok=True)
+    print(machine_line(), flush=True)
+    records = run_resumable(one_run, jobs, args.out / "results.jsonl", key, args.jobs, describe)
+    wanted, path = set(jobs), args.out / figure
+    draw([r for r in records if key(r) in wanted], path)
+    print(f"wrote {path}")

@@ -27,7 +27,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a source checkout
 
-from _common import add_table_options, check_table_options, machine_line, run_resumable  # noqa: E402
+from _common import add_table_options, check_table_options, run_and_draw  # noqa: E402
 from mode_collapse import DATASETS, PAPER_ROW, PUBLISHED, STEPS  # noqa: E402
 
 from minigan.gan.experiment import run_mixture  # noqa: E402
@@ -118,16 +118,10 @@ def plot(records, args, path):
 
 def main(argv=None):
     args = parse_args(argv)
-    args.out.mkdir(parents=True, exist_ok=True)
-    print(machine_line(), flush=True)
     jobs = [(method, dataset, seed, args.steps, args.every) for dataset in args.datasets
             for method in args.methods for seed in range(args.seeds)]
-    records = run_resumable(one_run, jobs, args.out / "results.jsonl", run_key, args.jobs,
-                            describe)
-    wanted = set(jobs)
-    plot([r for r in records if run_key(r) in wanted], args, args.out / "length.png")
-    print(f"wrote {args.out / 'length.png'}")
-
+    run_and_draw(args, jobs, one_run, run_key, describe,
+                 lambda records, path: plot(records, args, path), "length.png")
 
 if __name__ == "__main__":
     main()
