@@ -25,8 +25,9 @@ that comparing methods changes one switch.
   PacGAN's). What the papers do not share is fixed once for all: G and D with 3 hidden layers
   of 128 ReLU units (the depth of WGAN-GP's toy players, a quarter of their width), noise
   z ~ N(0, I_2), PyTorch's default initialisation, constant learning rates, and 7,500 steps,
-  so that the most expensive run (the unrolled GAN, batches of 512 through 5 unrolled steps)
-  stays within about 10 minutes of one core. Pass the method: ``get_preset("published",
+  so that a run takes minutes of one core: 20-35 CPU s for most methods, 2-3 minutes for
+  WGAN and WGAN-GP, 12-13 for the unrolled GAN (batches of 512 through 5 unrolled steps of
+  D's Adam; measured with other jobs on the machine). Pass the method: ``get_preset("published",
   method="wgan_gp")``, or ``run_mixture(method="wgan_gp", preset="published")``.
 
 :data:`COLLAPSE_DEMO` and :data:`REMEDY_DEMO` are keyword arguments for ``run_mixture`` that
