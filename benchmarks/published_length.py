@@ -123,5 +123,6 @@ def main(argv=None):
     run_and_draw(args, jobs, one_run, run_key, describe,
                  lambda records, path: plot(records, args, path), "length.png")
 
+
 if __name__ == "__main__":
     main()

@@ -56,6 +56,8 @@ def parse_args(argv=None):
     args.steps = args.steps or (40 if args.quick else STEPS["published"])
     args.every = args.every or (20 if args.quick else 500)
     check_table_options(parser, args, "steps", "every")
+    if args.first_seed < 0:
+        parser.error(f"argument --first-seed: must be >= 0, got {args.first_seed}")
     for setting in args.settings:
         optimizer, _, loss = setting.partition(":")
         if optimizer not in ("sgd", "adam") or loss not in ("saturating", "non_saturating"):

@@ -354,9 +354,10 @@ def _adam_with_history(D, rng, steps=2):
     return opt
 
 
-def test_unrolled_adam_steps_are_the_steps_adam_takes(rng):
+@pytest.mark.parametrize("history", [0, 2])  # a fresh Adam (moments 0), and one that stepped
+def test_unrolled_adam_steps_are_the_steps_adam_takes(rng, history):
     D = _D()
-    opt = _adam_with_history(D, rng)
+    opt = _adam_with_history(D, rng, steps=history)
     real, fake = _batch(rng), _batch(rng)
     method = make_method("unrolled", steps=3, optimizer="adam")
     with gan.frozen(D):

@@ -34,3 +34,9 @@ def test_a_setting_must_be_optimizer_and_loss(setting):
     done = subprocess.run([sys.executable, str(SCRIPT), "--settings", setting], cwd=ROOT,
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and f"{setting!r} is not optimizer:loss" in done.stderr
+
+
+def test_seeds_cannot_be_negative():
+    done = subprocess.run([sys.executable, str(SCRIPT), "--first-seed", "-1"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "--first-seed: must be >= 0, got -1" in done.stderr

@@ -53,7 +53,6 @@ a class whose paper has no 2D experiment keeps the plain GAN's, which are PacGAN
 import inspect
 import math
 
-from .. import backend
 from .._checks import check_choice, check_int, check_real
 from ..autograd import grad
 from ..functional import logsigmoid
@@ -370,10 +369,13 @@ def _adam_update(D, opt_D):
     for name, p in D.named_parameters():
         if id(p) not in group_of:
             raise ValueError(f"unrolled: D's optimizer does not update D's parameter {name!r}")
-        state = opt_D.state.get(p) or {}
-        zeros = backend.get_array_module(p.data).zeros_like(p.data)
-        moments.append([Tensor(state.get("exp_avg", zeros)), Tensor(state.get("exp_avg_sq", zeros)),
-                        state.get("step", 0), group_of[id(p)]])
+        state = opt_D.state.get(p)
+        if state:
+            moments.append([Tensor(state["exp_avg"]), Tensor(state["exp_avg_sq"]), state["step"],
+                            group_of[id(p)]])
+        else:  # not updated yet: Adam's moments start at 0
+            zeros = Tensor(p.xp.zeros_like(p.data))
+            moments.append([zeros, zeros, 0, group_of[id(p)]])
 
     def update(theta, slopes):
         new = []
